@@ -1,0 +1,156 @@
+/// A JSON document held as a value.
+///
+/// Herald keeps resources as JSON values rather than typed structs at the storage and API layers,
+/// because the Kubernetes conventions it follows (merge patch, JSON patch, server-side apply,
+/// unknown-field pruning) are defined over untyped JSON. Typed views decode from it when needed.
+public enum JSON: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSON])
+    case object([String: JSON])
+
+    public static let emptyObject = JSON.object([:])
+}
+
+extension JSON {
+    public subscript(key: String) -> JSON? {
+        get {
+            if case .object(let o) = self { return o[key] }
+            return nil
+        }
+        set {
+            guard case .object(var o) = self else { return }
+            o[key] = newValue
+            self = .object(o)
+        }
+    }
+
+    /// Reads a nested value by a dotted-free key path.
+    public subscript(path path: [String]) -> JSON? {
+        var current: JSON? = self
+        for key in path {
+            current = current?[key]
+        }
+        return current
+    }
+
+    /// Writes a nested value, creating intermediate objects; `nil` removes the leaf.
+    public mutating func set(path: ArraySlice<String>, to value: JSON?) {
+        guard let first = path.first else {
+            if let value { self = value }
+            return
+        }
+        guard case .object(var o) = self else {
+            if value == nil { return }
+            self = .object([:])
+            set(path: path, to: value)
+            return
+        }
+        if path.count == 1 {
+            o[first] = value
+        } else {
+            var child = o[first] ?? .object([:])
+            if case .object = child {} else { child = .object([:]) }
+            child.set(path: path.dropFirst(), to: value)
+            o[first] = child
+        }
+        self = .object(o)
+    }
+
+    public mutating func set(path: [String], to value: JSON?) {
+        set(path: path[...], to: value)
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var intValue: Int64? {
+        switch self {
+        case .int(let i): return i
+        case .double(let d) where d.rounded() == d && abs(d) < 9.0e15: return Int64(d)
+        default: return nil
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    public var arrayValue: [JSON]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var objectValue: [String: JSON]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// The JSON type name used in validation messages.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .int: return "integer"
+        case .double: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+
+    /// A map of strings (labels, annotations), ignoring non-string values.
+    public var stringMap: [String: String] {
+        guard case .object(let o) = self else { return [:] }
+        var out: [String: String] = [:]
+        out.reserveCapacity(o.count)
+        for (k, v) in o {
+            if case .string(let s) = v { out[k] = s }
+        }
+        return out
+    }
+
+    public init(_ map: [String: String]) {
+        self = .object(map.mapValues { .string($0) })
+    }
+
+    public init(_ strings: [String]) {
+        self = .array(strings.map { .string($0) })
+    }
+}
+
+extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral,
+    ExpressibleByFloatLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        var o: [String: JSON] = [:]
+        for (k, v) in elements { o[k] = v }
+        self = .object(o)
+    }
+}

@@ -1,0 +1,173 @@
+/// One API object (`apiVersion`, `kind`, `metadata`, `spec`, `status`) held as JSON, with typed
+/// accessors for the metadata the storage and API layers read and write.
+public struct Resource: Sendable, Hashable {
+    public var json: JSON
+
+    public init(_ json: JSON) {
+        self.json = json
+    }
+
+    public init(apiVersion: String, kind: String, namespace: String?, name: String) {
+        var meta: [String: JSON] = ["name": .string(name)]
+        if let namespace { meta["namespace"] = .string(namespace) }
+        json = ["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": .object(meta)]
+    }
+
+    public var apiVersion: String {
+        get { json["apiVersion"]?.stringValue ?? "" }
+        set { json["apiVersion"] = .string(newValue) }
+    }
+
+    public var kind: String {
+        get { json["kind"]?.stringValue ?? "" }
+        set { json["kind"] = .string(newValue) }
+    }
+
+    public var metadata: JSON {
+        get { json["metadata"] ?? .emptyObject }
+        set { json["metadata"] = newValue }
+    }
+
+    public var spec: JSON? {
+        get { json["spec"] }
+        set { json["spec"] = newValue }
+    }
+
+    public var status: JSON? {
+        get { json["status"] }
+        set { json["status"] = newValue }
+    }
+
+    private func meta(_ key: String) -> JSON? { json["metadata"]?[key] }
+
+    private mutating func setMeta(_ key: String, _ value: JSON?) {
+        if json["metadata"]?.objectValue == nil { json["metadata"] = .emptyObject }
+        json["metadata"]?[key] = value
+    }
+
+    public var name: String {
+        get { meta("name")?.stringValue ?? "" }
+        set { setMeta("name", .string(newValue)) }
+    }
+
+    public var generateName: String? { meta("generateName")?.stringValue }
+
+    public var namespace: String {
+        get { meta("namespace")?.stringValue ?? "" }
+        set { setMeta("namespace", newValue.isEmpty ? nil : .string(newValue)) }
+    }
+
+    public var uid: String {
+        get { meta("uid")?.stringValue ?? "" }
+        set { setMeta("uid", .string(newValue)) }
+    }
+
+    /// The resourceVersion as the integer the store assigns; 0 when absent or not a number.
+    public var resourceVersion: Int64 {
+        get { meta("resourceVersion")?.stringValue.flatMap { Int64($0) } ?? 0 }
+        set { setMeta("resourceVersion", .string(String(newValue))) }
+    }
+
+    public var resourceVersionString: String? { meta("resourceVersion")?.stringValue }
+
+    public var generation: Int64 {
+        get { meta("generation")?.intValue ?? 0 }
+        set { setMeta("generation", .int(newValue)) }
+    }
+
+    public var creationTimestamp: String? {
+        get { meta("creationTimestamp")?.stringValue }
+        set { setMeta("creationTimestamp", newValue.map(JSON.string)) }
+    }
+
+    public var deletionTimestamp: String? {
+        get { meta("deletionTimestamp")?.stringValue }
+        set { setMeta("deletionTimestamp", newValue.map(JSON.string)) }
+    }
+
+    public var isDeleting: Bool { deletionTimestamp != nil }
+
+    public var labels: [String: String] {
+        get { meta("labels")?.stringMap ?? [:] }
+        set { setMeta("labels", newValue.isEmpty ? nil : JSON(newValue)) }
+    }
+
+    public var annotations: [String: String] {
+        get { meta("annotations")?.stringMap ?? [:] }
+        set { setMeta("annotations", newValue.isEmpty ? nil : JSON(newValue)) }
+    }
+
+    public var finalizers: [String] {
+        get { meta("finalizers")?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        set { setMeta("finalizers", newValue.isEmpty ? nil : JSON(newValue)) }
+    }
+
+    public var ownerReferences: [OwnerReference] {
+        get { meta("ownerReferences")?.arrayValue?.compactMap(OwnerReference.init(json:)) ?? [] }
+        set { setMeta("ownerReferences", newValue.isEmpty ? nil : .array(newValue.map(\.json))) }
+    }
+
+    public var managedFields: JSON? {
+        get { meta("managedFields") }
+        set { setMeta("managedFields", newValue) }
+    }
+
+    public var key: ObjectKey { ObjectKey(kind: kind, namespace: namespace, name: name) }
+}
+
+/// Identifies a stored object: its kind, namespace ("" for cluster-scoped kinds) and name.
+public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var kind: String
+    public var namespace: String
+    public var name: String
+
+    public init(kind: String, namespace: String, name: String) {
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+    }
+
+    public static func < (a: ObjectKey, b: ObjectKey) -> Bool {
+        (a.kind, a.namespace, a.name) < (b.kind, b.namespace, b.name)
+    }
+
+    public var description: String { namespace.isEmpty ? "\(kind)/\(name)" : "\(kind) \(namespace)/\(name)" }
+}
+
+public struct OwnerReference: Sendable, Hashable {
+    public var apiVersion: String
+    public var kind: String
+    public var name: String
+    public var uid: String
+    public var controller: Bool
+    public var blockOwnerDeletion: Bool
+
+    public init(apiVersion: String, kind: String, name: String, uid: String, controller: Bool = true,
+                blockOwnerDeletion: Bool = true) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.name = name
+        self.uid = uid
+        self.controller = controller
+        self.blockOwnerDeletion = blockOwnerDeletion
+    }
+
+    public init?(json: JSON) {
+        guard let uid = json["uid"]?.stringValue, let kind = json["kind"]?.stringValue,
+            let name = json["name"]?.stringValue
+        else { return nil }
+        self.uid = uid
+        self.kind = kind
+        self.name = name
+        apiVersion = json["apiVersion"]?.stringValue ?? ""
+        controller = json["controller"]?.boolValue ?? false
+        blockOwnerDeletion = json["blockOwnerDeletion"]?.boolValue ?? false
+    }
+
+    public var json: JSON {
+        [
+            "apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name),
+            "uid": .string(uid), "controller": .bool(controller), "blockOwnerDeletion": .bool(blockOwnerDeletion),
+        ]
+    }
+}

@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// RFC 3339 timestamps with second precision in UTC, as Kubernetes writes them.
+public enum Timestamp {
+    public static func format(_ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))T\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))Z"
+    }
+
+    /// Accepts `2026-11-21T10:00:00Z`, fractional seconds and numeric offsets.
+    public static func parse(_ text: String) -> Date? {
+        let s = Array(text.utf8)
+        guard s.count >= 20 else { return nil }
+        func num(_ from: Int, _ len: Int) -> Int? {
+            guard from + len <= s.count else { return nil }
+            var v = 0
+            for i in from..<(from + len) {
+                let c = s[i]
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            return v
+        }
+        guard let year = num(0, 4), s[4] == UInt8(ascii: "-"), let month = num(5, 2), s[7] == UInt8(ascii: "-"),
+            let day = num(8, 2), s[10] == UInt8(ascii: "T") || s[10] == UInt8(ascii: "t") || s[10] == 0x20,
+            let hour = num(11, 2), s[13] == UInt8(ascii: ":"), let minute = num(14, 2), s[16] == UInt8(ascii: ":"),
+            let second = num(17, 2), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
+            second < 61
+        else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if i < s.count, s[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            let start = i
+            while i < s.count, s[i] >= 48, s[i] <= 57 {
+                fraction += Double(s[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+            if i == start { return nil }
+        }
+        guard i < s.count else { return nil }
+        var offset = 0
+        if s[i] == UInt8(ascii: "Z") || s[i] == UInt8(ascii: "z") {
+            i += 1
+        } else if s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") {
+            let sign = s[i] == UInt8(ascii: "+") ? 1 : -1
+            guard let oh = num(i + 1, 2), i + 3 < s.count, s[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2)
+            else { return nil }
+            offset = sign * (oh * 3600 + om * 60)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == s.count else { return nil }
+        var tm = tm()
+        tm.tm_year = Int32(year - 1900)
+        tm.tm_mon = Int32(month - 1)
+        tm.tm_mday = Int32(day)
+        tm.tm_hour = Int32(hour)
+        tm.tm_min = Int32(minute)
+        tm.tm_sec = Int32(second)
+        let epoch = timegm(&tm)
+        return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
+    }
+
+    /// kubectl's short age: `5s`, `3m`, `2h`, `4d`, `2y`.
+    public static func age(since date: Date, now: Date) -> String {
+        let seconds = max(0, Int(now.timeIntervalSince(date)))
+        return Duration.human(seconds: seconds)
+    }
+}
+
+/// Go-style durations (`500ms`, `2s`, `10m`, `1h30m`) used in Channel and retry specs.
+public enum Duration {
+    public static func parse(_ text: String) -> Double? {
+        var rest = Substring(text)
+        guard !rest.isEmpty else { return nil }
+        if rest == "0" { return 0 }
+        var total = 0.0
+        while !rest.isEmpty {
+            let numberPart = rest.prefix { $0.isNumber || $0 == "." }
+            guard !numberPart.isEmpty, let value = Double(numberPart) else { return nil }
+            rest = rest.dropFirst(numberPart.count)
+            let unitPart = rest.prefix { $0.isLetter || $0 == "µ" }
+            rest = rest.dropFirst(unitPart.count)
+            let scale: Double
+            switch unitPart {
+            case "ns": scale = 1e-9
+            case "us", "µs": scale = 1e-6
+            case "ms": scale = 1e-3
+            case "s": scale = 1
+            case "m": scale = 60
+            case "h": scale = 3600
+            default: return nil
+            }
+            total += value * scale
+        }
+        return total
+    }
+
+    public static func format(seconds: Double) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        var s = Int(seconds.rounded())
+        var out = ""
+        if s >= 3600 { out += "\(s / 3600)h"; s %= 3600 }
+        if s >= 60 { out += "\(s / 60)m"; s %= 60 }
+        if s > 0 || out.isEmpty { out += "\(s)s" }
+        return out
+    }
+
+    /// kubectl's `HumanDuration`, so ages read the same as in kubectl.
+    public static func human(seconds: Int) -> String {
+        let minutes = seconds / 60
+        let hours = seconds / 3600
+        switch seconds {
+        case ..<120: return "\(seconds)s"
+        case _ where minutes < 10:
+            let s = seconds % 60
+            return s == 0 ? "\(minutes)m" : "\(minutes)m\(s)s"
+        case _ where minutes < 180: return "\(minutes)m"
+        case _ where hours < 8:
+            let m = minutes % 60
+            return m == 0 ? "\(hours)h" : "\(hours)h\(m)m"
+        case _ where hours < 48: return "\(hours)h"
+        case _ where hours < 24 * 8:
+            let h = hours % 24
+            return h == 0 ? "\(hours / 24)d" : "\(hours / 24)d\(h)h"
+        case _ where hours < 24 * 365 * 2: return "\(hours / 24)d"
+        case _ where hours < 24 * 365 * 8:
+            let d = (hours / 24) % 365
+            return d == 0 ? "\(hours / 24 / 365)y" : "\(hours / 24 / 365)y\(d)d"
+        default: return "\(hours / 24 / 365)y"
+        }
+    }
+}
