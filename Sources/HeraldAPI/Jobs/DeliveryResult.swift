@@ -1,0 +1,191 @@
+import Foundation
+
+/// What a worker reports for one attempt of one Delivery (architecture.md, "Job protocol").
+/// The worker never decides retries: it classifies, and the controller schedules.
+public struct DeliveryResult: Sendable, Hashable {
+    public var deliveryUID: String
+    /// Copied from the job; results for an attempt that is not current are ignored.
+    public var attempt: Int
+    public var outcome: DeliveryOutcome
+    /// A short CamelCase or provider code (`HTTP503`, `SMTP550`, `CircuitOpen`, `Unregistered`).
+    public var code: String
+    /// What went wrong and what to do, for `Delivery.status.lastError.message`. Never holds secrets.
+    public var message: String
+    public var providerMessageID: String?
+    /// Seconds the provider (or the circuit breaker, or the rate limiter) asked to wait; a floor
+    /// for the controller's backoff.
+    public var retryAfter: Double?
+    /// `sha256:<hex>` of the rendered content.
+    public var renderedDigest: String?
+    public var timings: DeliveryTimings
+    /// A device token or web-push subscription the provider reported as gone; the controller
+    /// marks it on the Recipient.
+    public var staleAddress: StaleAddress?
+    /// The worker's circuit-breaker state for the job's Channel after this attempt.
+    public var circuit: CircuitState
+
+    public init(
+        deliveryUID: String, attempt: Int, outcome: DeliveryOutcome, code: String, message: String,
+        providerMessageID: String? = nil, retryAfter: Double? = nil, renderedDigest: String? = nil,
+        timings: DeliveryTimings, staleAddress: StaleAddress? = nil, circuit: CircuitState = .closed
+    ) {
+        self.deliveryUID = deliveryUID
+        self.attempt = attempt
+        self.outcome = outcome
+        self.code = code
+        self.message = message
+        self.providerMessageID = providerMessageID
+        self.retryAfter = retryAfter
+        self.renderedDigest = renderedDigest
+        self.timings = timings
+        self.staleAddress = staleAddress
+        self.circuit = circuit
+    }
+}
+
+public enum DeliveryOutcome: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The provider accepted the message.
+    case delivered
+    /// Worth another attempt later (timeouts, 5xx, 429, SMTP 4xx, open circuit, rate limit).
+    case transient
+    /// Another attempt would fail the same way (4xx, SMTP 5xx, missing variable, stale token).
+    case permanent
+}
+
+public enum CircuitState: String, Sendable, Hashable, Codable, CaseIterable {
+    case closed, open, halfOpen
+}
+
+/// Where the time of one attempt went. Durations are seconds.
+public struct DeliveryTimings: Sendable, Hashable {
+    public var startedAt: Date
+    public var finishedAt: Date
+    /// Rendering the template.
+    public var renderSeconds: Double
+    /// Waiting for the Channel's rate limit.
+    public var waitSeconds: Double
+    /// Talking to the provider.
+    public var sendSeconds: Double
+
+    public init(startedAt: Date, finishedAt: Date, renderSeconds: Double = 0, waitSeconds: Double = 0, sendSeconds: Double = 0) {
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.renderSeconds = renderSeconds
+        self.waitSeconds = waitSeconds
+        self.sendSeconds = sendSeconds
+    }
+
+    public var totalSeconds: Double { finishedAt.timeIntervalSince(startedAt) }
+}
+
+/// An address a provider reported as no longer valid.
+public struct StaleAddress: Sendable, Hashable {
+    /// fcm | apns | webpush
+    public var channelType: String
+    /// `deviceToken` or `webPushEndpoint`.
+    public var kind: String
+    /// The token, or the subscription's endpoint URL (what `Recipient.status.staleAddresses` lists).
+    public var value: String
+    /// The provider's words (`Unregistered`, `HTTP410`).
+    public var reason: String
+
+    public init(channelType: String, kind: String, value: String, reason: String) {
+        self.channelType = channelType
+        self.kind = kind
+        self.value = value
+        self.reason = reason
+    }
+}
+
+// MARK: - Wire format
+
+extension DeliveryResult {
+    public var json: JSON {
+        var o: [String: JSON] = [
+            "deliveryUID": .string(deliveryUID), "attempt": .int(Int64(attempt)), "outcome": .string(outcome.rawValue),
+            "code": .string(code), "message": .string(message), "timings": timings.json,
+            "circuit": .string(circuit.rawValue),
+        ]
+        if let providerMessageID { o["providerMessageID"] = .string(providerMessageID) }
+        if let retryAfter { o["retryAfter"] = .double(retryAfter) }
+        if let renderedDigest { o["renderedDigest"] = .string(renderedDigest) }
+        if let staleAddress { o["staleAddress"] = staleAddress.json }
+        return .object(o)
+    }
+
+    public init(json: JSON) throws(JobDecodingError) {
+        let r = try JobFieldReader(json, at: "")
+        self.init(
+            deliveryUID: try r.string("deliveryUID"), attempt: try r.int("attempt"),
+            outcome: try r.enumValue("outcome", DeliveryOutcome.self), code: try r.optionalString("code") ?? "",
+            message: try r.optionalString("message") ?? "", providerMessageID: try r.optionalString("providerMessageID"),
+            retryAfter: try r.optionalDouble("retryAfter"), renderedDigest: try r.optionalString("renderedDigest"),
+            timings: try DeliveryTimings(json: r.json("timings")),
+            staleAddress: try r.object["staleAddress"].flatMap { v throws(JobDecodingError) in
+                v.isNull ? nil : try StaleAddress(json: v)
+            },
+            circuit: r.object["circuit"] == nil ? .closed : try r.enumValue("circuit", CircuitState.self))
+    }
+
+    public func encoded() -> [UInt8] { json.serialized() }
+
+    public static func decode(_ bytes: some Collection<UInt8>) throws(JobDecodingError) -> DeliveryResult {
+        let document: JSON
+        do { document = try JSON.parse(bytes) } catch {
+            throw JobDecodingError(field: "<document>", problem: "is not JSON (\(error))")
+        }
+        return try DeliveryResult(json: document)
+    }
+}
+
+extension DeliveryTimings {
+    public var json: JSON {
+        [
+            "startedAt": .string(DeliveryTimings.format(startedAt)), "finishedAt": .string(DeliveryTimings.format(finishedAt)),
+            "renderSeconds": .double(renderSeconds), "waitSeconds": .double(waitSeconds),
+            "sendSeconds": .double(sendSeconds), "totalSeconds": .double(totalSeconds),
+        ]
+    }
+
+    public init(json: JSON) throws(JobDecodingError) {
+        let r = try JobFieldReader(json, at: "timings")
+        guard let started = try r.optionalTime("startedAt"), let finished = try r.optionalTime("finishedAt") else {
+            throw JobDecodingError(field: "timings", problem: "needs startedAt and finishedAt")
+        }
+        self.init(
+            startedAt: started, finishedAt: finished, renderSeconds: try r.optionalDouble("renderSeconds") ?? 0,
+            waitSeconds: try r.optionalDouble("waitSeconds") ?? 0, sendSeconds: try r.optionalDouble("sendSeconds") ?? 0)
+    }
+
+    /// RFC 3339 with milliseconds: attempts are often shorter than a second.
+    static func format(_ date: Date) -> String {
+        let whole = date.timeIntervalSince1970.rounded(.down)
+        let millis = min(999, Int(((date.timeIntervalSince1970 - whole) * 1000).rounded()))
+        let base = Timestamp.format(Date(timeIntervalSince1970: whole))
+        let digits = String(millis)
+        return base.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+}
+
+extension StaleAddress {
+    public var json: JSON {
+        ["channelType": .string(channelType), "kind": .string(kind), "value": .string(value), "reason": .string(reason)]
+    }
+
+    public init(json: JSON) throws(JobDecodingError) {
+        let r = try JobFieldReader(json, at: "staleAddress")
+        self.init(
+            channelType: try r.string("channelType"), kind: try r.string("kind"), value: try r.string("value"),
+            reason: try r.optionalString("reason") ?? "")
+    }
+}
+
+extension DeliveryResult: Codable {
+    public init(from decoder: any Decoder) throws {
+        try self.init(json: JSON(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try json.encode(to: encoder)
+    }
+}
