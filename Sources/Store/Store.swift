@@ -52,11 +52,14 @@ public struct MutationResult: Sendable {
     /// True when the object was written (or, in a dry run, would have been).
     public var changed: Bool
     public var removed: Bool
+    /// True when the object did not exist before.
+    public var created: Bool
 
-    public init(object: Resource, changed: Bool, removed: Bool) {
+    public init(object: Resource, changed: Bool, removed: Bool, created: Bool = false) {
         self.object = object
         self.changed = changed
         self.removed = removed
+        self.created = created
     }
 }
 

@@ -45,6 +45,7 @@ enum SharedSchemas {
     static func nameProblems(_ r: Resource) -> [FieldError] {
         var errors: [FieldError] = []
         if r.name.isEmpty {
+            if r.generateName != nil { return errors }
             errors.append(FieldError("metadata.name", .required, "Required value: name or generateName is required"))
         } else if let p = Validation.dns1123SubdomainProblem(r.name) {
             errors.append(FieldError("metadata.name", .invalid, "Invalid value: \"\(r.name)\": \(p)"))

@@ -152,7 +152,7 @@ public final class SQLiteStore: Store {
             return MutationResult(object: current, changed: false, removed: false)
         case .put(var object):
             if let current { object.resourceVersion = current.resourceVersion } else { object.json["metadata"]?["resourceVersion"] = nil }
-            return MutationResult(object: object, changed: true, removed: false)
+            return MutationResult(object: object, changed: true, removed: false, created: current == nil)
         case .remove(let object):
             return MutationResult(object: object, changed: true, removed: true)
         }
@@ -210,7 +210,7 @@ public final class SQLiteStore: Store {
                 object.resourceVersion = rv
                 try save(db, object, replacing: current != nil)
                 events.append(StoreEvent(type: current == nil ? .added : .modified, object: object, previous: current, resourceVersion: rv))
-                results.append(.success(MutationResult(object: object, changed: true, removed: false)))
+                results.append(.success(MutationResult(object: object, changed: true, removed: false, created: current == nil)))
             case .remove(var object):
                 rv += 1
                 object.resourceVersion = rv

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Herald: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald",
+        abstract: "Herald, a declarative notification controller.",
+        subcommands: [Serve.self, APIServerCommand.self],
+        defaultSubcommand: Serve.self)
+}
