@@ -99,7 +99,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HeraldAPITests", dependencies: ["HeraldAPI"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "HeraldAPI"]),
+        .target(name: "StoreTesting", dependencies: ["Store", "HeraldAPI"], path: "Sources/StoreTesting"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreTesting", "HeraldAPI"]),
         .testTarget(
             name: "WorkersTests",
             dependencies: [
