@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every Herald test on a fresh machine: installs what is missing, starts private PostgreSQL
+# and RabbitMQ servers on 127.0.0.1 when their start scripts exist, runs `swift test`, then the
+# kubectl conformance check against `herald serve`, and stops everything it started.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+export HERALD_TEST_TMP="$(mktemp -d "${TMPDIR:-/tmp}/herald-test.XXXXXX")"
+chmod 755 "$HERALD_TEST_TMP"
+status=0
+cleanup() {
+  [ -n "${HERALD_PID:-}" ] && kill "$HERALD_PID" 2>/dev/null && wait "$HERALD_PID" 2>/dev/null
+  [ -x scripts/rabbitmq-stop.sh ] && [ -n "${HERALD_TEST_AMQP_URL:-}" ] && scripts/rabbitmq-stop.sh >/dev/null 2>&1
+  [ -x scripts/postgres-stop.sh ] && [ -n "${HERALD_TEST_POSTGRES_URL:-}" ] && scripts/postgres-stop.sh >/dev/null 2>&1
+  rm -rf "$HERALD_TEST_TMP"
+}
+trap cleanup EXIT
+
+scripts/install-deps.sh || { echo "installing dependencies failed"; exit 1; }
+
+if [ -x scripts/postgres-start.sh ]; then
+  eval "$(scripts/postgres-start.sh)" || { echo "PostgreSQL did not start"; exit 1; }
+fi
+if [ -x scripts/rabbitmq-start.sh ]; then
+  eval "$(scripts/rabbitmq-start.sh)" || { echo "RabbitMQ did not start"; exit 1; }
+fi
+
+echo "== swift build"
+swift build --build-tests 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Linking|Write|Planning)' || true
+swift build --build-tests >/dev/null 2>&1 || { echo "build failed"; swift build --build-tests 2>&1 | tail -40; exit 1; }
+
+echo "== swift test"
+swift test --skip-build --parallel --num-workers 2 2>&1 | tee "$HERALD_TEST_TMP/swift-test.log" | grep -Ev '^(Test Case|\[)|passed after|started\.$' | tail -60
+if ! grep -Eq 'Test run with [0-9]+ tests? (in [0-9]+ suites? )?passed' "$HERALD_TEST_TMP/swift-test.log"; then
+  echo "swift test failed"; grep -E 'failed|error' "$HERALD_TEST_TMP/swift-test.log" | head -40; status=1
+fi
+
+echo "== kubectl conformance against herald serve"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$ROOT/.build/debug/herald" serve --listen "127.0.0.1:$PORT" --data-dir "$HERALD_TEST_TMP/serve" >"$HERALD_TEST_TMP/serve.log" 2>&1 &
+HERALD_PID=$!
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+SKIP="${HERALD_CONFORMANCE_SKIP-wait,wait-new-gen}"
+if [ -n "$SKIP" ]; then
+  bash ../shared/conformance/kubectl-check.sh "http://127.0.0.1:$PORT" --skip "$SKIP" || status=1
+else
+  bash ../shared/conformance/kubectl-check.sh "http://127.0.0.1:$PORT" || status=1
+fi
+
+exit $status
