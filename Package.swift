@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "herald", targets: ["herald"]),
         .executable(name: "heraldctl", targets: ["heraldctl"]),
+        .executable(name: "herald-bench", targets: ["herald-bench"]),
         .library(name: "HeraldAPI", targets: ["HeraldAPI"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "APIServer", targets: ["APIServer"]),
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -42,6 +44,7 @@ let package = Package(
                 "HeraldAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -77,6 +80,8 @@ let package = Package(
                 "HeraldAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -98,9 +103,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "herald-bench",
+            dependencies: [
+                "HeraldAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HeraldAPITests", dependencies: ["HeraldAPI"]),
         .target(name: "StoreTesting", dependencies: ["Store", "HeraldAPI"], path: "Sources/StoreTesting"),
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreTesting", "HeraldAPI"]),
+        .testTarget(
+            name: "PostgresStoreTests",
+            dependencies: [
+                "Store", "StoreTesting", "HeraldAPI",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "WorkersTests",
             dependencies: [

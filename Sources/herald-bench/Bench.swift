@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct HeraldBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald-bench",
+        abstract: "Herald's benchmarks (build with -c release).",
+        subcommands: [APIBench.self],
+        defaultSubcommand: APIBench.self)
+}
