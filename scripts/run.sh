@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release --product herald --product heraldctl
+swift build -c release --product herald
+swift build -c release --product heraldctl
 exec .build/release/herald serve "$@"
