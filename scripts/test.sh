@@ -30,7 +30,8 @@ swift build --build-tests 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] (Compiling|Emittin
 swift build --build-tests >/dev/null 2>&1 || { echo "build failed"; swift build --build-tests 2>&1 | tail -40; exit 1; }
 
 echo "== swift test"
-swift test --skip-build 2>&1 | tee "$HERALD_TEST_TMP/swift-test.log" | grep -Ev '^(Test Case|\[)|passed after|started\.$' | tail -60
+swift test --skip-build 2>&1 | tee "$HERALD_TEST_TMP/swift-test.log" |
+  awk '/Test run with/ || /Executed/ { print; next } /started\.$/ || /passed after/ || /^Test Case/ { next } { print }' | tail -80
 if ! grep -Eq 'Test run with [0-9]+ tests? (in [0-9]+ suites? )?passed' "$HERALD_TEST_TMP/swift-test.log"; then
   echo "swift test failed"; grep -E 'failed|error' "$HERALD_TEST_TMP/swift-test.log" | head -40; status=1
 fi
