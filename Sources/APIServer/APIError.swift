@@ -42,8 +42,9 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     }
 
     public static func notFound(_ definition: KindDefinition, _ name: String) -> APIError {
-        APIError(code: 404, reason: "NotFound", message: "\(qualified(definition)) \"\(name)\" not found",
-                 details: details(definition, name: name))
+        APIError(
+            code: 404, reason: "NotFound", message: "\(qualified(definition)) \"\(name)\" not found",
+            details: details(definition, name: name))
     }
 
     public static func badRequest(_ message: String) -> APIError {
@@ -51,12 +52,15 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     }
 
     public static func pathNotFound(_ path: String) -> APIError {
-        APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(path))",
-                 details: .object(["causes": [["reason": "UnexpectedServerResponse", "message": "404 page not found"]]]))
+        APIError(
+            code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(path))",
+            details: .object(["causes": [["reason": "UnexpectedServerResponse", "message": "404 page not found"]]]))
     }
 
     public static func methodNotAllowed(_ method: String, _ what: String) -> APIError {
-        APIError(code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource (\(method) \(what))")
+        APIError(
+            code: 405, reason: "MethodNotAllowed",
+            message: "the server does not allow this method on the requested resource (\(method) \(what))")
     }
 
     /// Maps every error the layers below can throw.
@@ -71,12 +75,14 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
                 return APIError(code: 404, reason: "NotFound", message: e.description)
             case .alreadyExists(let key):
                 let what = definition.map(qualified) ?? key.kind
-                return APIError(code: 409, reason: "AlreadyExists", message: "\(what) \"\(key.name)\" already exists",
-                                details: details(definition, name: key.name))
+                return APIError(
+                    code: 409, reason: "AlreadyExists", message: "\(what) \"\(key.name)\" already exists",
+                    details: details(definition, name: key.name))
             case .conflict(let key, let why):
                 let what = definition.map(qualified) ?? key.kind
-                return APIError(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on \(what) \"\(key.name)\": \(why)",
-                                details: details(definition, name: key.name))
+                return APIError(
+                    code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on \(what) \"\(key.name)\": \(why)",
+                    details: details(definition, name: key.name))
             case .expired(let requested, let oldest):
                 return APIError(code: 410, reason: "Expired", message: "too old resource version: \(requested) (\(oldest))")
             case .invalidContinue(let why):
@@ -93,14 +99,18 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             return invalid(e, definition: definition)
         case let e as ApplyConflictError:
             let causes: [JSON] = e.conflicts.map {
-                ["reason": "FieldManagerConflict", "message": .string("conflict with \"\($0.manager)\" using \(e.apiVersion)"),
-                 "field": .string($0.fieldPath)]
+                [
+                    "reason": "FieldManagerConflict", "message": .string("conflict with \"\($0.manager)\" using \(e.apiVersion)"),
+                    "field": .string($0.fieldPath),
+                ]
             }
             let list = e.conflicts.map { "- \($0.manager) \($0.fieldPath)" }.joined(separator: "\n")
             let count = e.conflicts.count
-            return APIError(code: 409, reason: "Conflict",
-                            message: "Apply failed with \(count) conflict\(count == 1 ? "" : "s"): \(e.conflicts.map { "conflict with \"\($0.manager)\" using \(e.apiVersion): \($0.fieldPath)" }.joined(separator: "\n"))\n\(list)",
-                            details: details(definition, name: name, causes: causes))
+            return APIError(
+                code: 409, reason: "Conflict",
+                message:
+                    "Apply failed with \(count) conflict\(count == 1 ? "" : "s"): \(e.conflicts.map { "conflict with \"\($0.manager)\" using \(e.apiVersion): \($0.fieldPath)" }.joined(separator: "\n"))\n\(list)",
+                details: details(definition, name: name, causes: causes))
         case let e as JSONPatchError:
             if e.isTestFailure {
                 return APIError(code: 409, reason: "Conflict", message: e.message)

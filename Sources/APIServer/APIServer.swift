@@ -27,8 +27,10 @@ public struct APIServer: Sendable {
     let responder: APIResponder
     let configuration: Configuration
 
-    public init(store: any Store, configuration: Configuration = .init(), registry: PrometheusCollectorRegistry? = nil,
-                logger: Logger) {
+    public init(
+        store: any Store, configuration: Configuration = .init(), registry: PrometheusCollectorRegistry? = nil,
+        logger: Logger
+    ) {
         self.configuration = configuration
         responder = APIResponder(
             store: store, registry: store.kinds, prometheus: registry, maxBodySize: configuration.maxBodySize, logger: logger)
@@ -95,9 +97,11 @@ struct APIResponder: HTTPResponder {
         if verb != "watch" {
             let elapsed = ContinuousClock.now - started
             let nanos = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-            Timer(label: "herald_apiserver_request_duration_seconds", dimensions: [("verb", verb), ("resource", resource)],
-                  preferredDisplayUnit: .seconds)
-                .recordNanoseconds(nanos)
+            Timer(
+                label: "herald_apiserver_request_duration_seconds", dimensions: [("verb", verb), ("resource", resource)],
+                preferredDisplayUnit: .seconds
+            )
+            .recordNanoseconds(nanos)
         }
         return response
     }
@@ -121,8 +125,9 @@ struct APIResponder: HTTPResponder {
                 let buffer = try await req.collectBody(upTo: maxBodySize)
                 body = Array(buffer.readableBytesView)
             } catch {
-                throw APIError(code: 413, reason: "RequestEntityTooLarge",
-                               message: "the request body is larger than the limit of \(maxBodySize) bytes")
+                throw APIError(
+                    code: 413, reason: "RequestEntityTooLarge",
+                    message: "the request body is larger than the limit of \(maxBodySize) bytes")
             }
         }
         let verb: String

@@ -26,8 +26,10 @@ struct Discovery: Sendable {
     }
 
     var apiVersions: JSON {
-        ["kind": "APIVersions", "versions": ["v1"],
-         "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": ""]]]
+        [
+            "kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": ""]],
+        ]
     }
 
     func resourceList(group: String, version: String) -> JSON? {
@@ -43,8 +45,10 @@ struct Discovery: Sendable {
             if !k.categories.isEmpty { r["categories"] = JSON(k.categories) }
             resources.append(.object(r))
             if k.hasStatus {
-                resources.append(["name": .string("\(k.plural)/status"), "singularName": "", "namespaced": .bool(k.namespaced),
-                                  "kind": .string(k.kind), "verbs": ["get", "patch", "update"]])
+                resources.append([
+                    "name": .string("\(k.plural)/status"), "singularName": "", "namespaced": .bool(k.namespaced),
+                    "kind": .string(k.kind), "verbs": ["get", "patch", "update"],
+                ])
             }
         }
         let gv = group.isEmpty ? version : "\(group)/\(version)"
@@ -77,7 +81,9 @@ struct Discovery: Sendable {
             }
             items.append(["metadata": ["name": .string(group)], "versions": .array(versionDocs)])
         }
-        return ["kind": "APIGroupDiscoveryList", "apiVersion": .string("apidiscovery.k8s.io/\(version)"),
-                "metadata": .object([:]), "items": .array(items)]
+        return [
+            "kind": "APIGroupDiscoveryList", "apiVersion": .string("apidiscovery.k8s.io/\(version)"),
+            "metadata": .object([:]), "items": .array(items),
+        ]
     }
 }

@@ -65,11 +65,13 @@ struct OpenAPIDocuments: Sendable {
                 return .object(o)
             }
             // No strategic merge patch: kubectl then sends JSON merge patches for client-side apply.
-            let patchBody: JSON = ["content": [
-                "application/json-patch+json": ["schema": ["type": "object"]],
-                "application/merge-patch+json": ["schema": ["type": "object"]],
-                "application/apply-patch+yaml": ["schema": ["type": "object"]],
-            ]]
+            let patchBody: JSON = [
+                "content": [
+                    "application/json-patch+json": ["schema": ["type": "object"]],
+                    "application/merge-patch+json": ["schema": ["type": "object"]],
+                    "application/apply-patch+yaml": ["schema": ["type": "object"]],
+                ]
+            ]
             let jsonBody: JSON = ["content": ["application/json": bodySchema]]
             let force = param("force", "Force apply: take ownership of conflicting fields.", type: "boolean")
             paths["\(base)/{name}"] = [
@@ -94,7 +96,9 @@ struct OpenAPIDocuments: Sendable {
     }
 
     static func param(_ name: String, _ description: String, type: String = "string") -> JSON {
-        ["name": .string(name), "in": "query", "description": .string(description), "schema": ["type": .string(type)],
-         "uniqueItems": true]
+        [
+            "name": .string(name), "in": "query", "description": .string(description), "schema": ["type": .string(type)],
+            "uniqueItems": true,
+        ]
     }
 }

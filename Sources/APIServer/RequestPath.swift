@@ -42,7 +42,8 @@ struct ResourcePath: Sendable {
         let sub = rest.dropFirst().first.map(String.init)
         if rest.count > 2 { throw APIError.pathNotFound(segments.joined(separator: "/")) }
         if let sub, sub != "status" || !definition.hasStatus {
-            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource: \(definition.plural)/\(sub)")
+            throw APIError(
+                code: 404, reason: "NotFound", message: "the server could not find the requested resource: \(definition.plural)/\(sub)")
         }
         return ResourcePath(definition: definition, namespace: namespace, name: name, subresource: sub)
     }

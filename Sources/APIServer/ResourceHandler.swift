@@ -55,7 +55,8 @@ struct ResourceHandler: Sendable {
         let allowed = Set(definition.selectableFieldNames)
         for r in options.fieldSelector.requirements where !allowed.contains(r.field) {
             throw APIError.badRequest(
-                "\"\(r.field)\" is not a known field selector for \(definition.plural): only \(allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", "))")
+                "\"\(r.field)\" is not a known field selector for \(definition.plural): only \(allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", "))"
+            )
         }
     }
 
@@ -116,7 +117,9 @@ struct ResourceHandler: Sendable {
         let type = call.headers[.contentType] ?? Responses.jsonType
         do {
             if type.hasPrefix("application/json") || type.contains("merge-patch") || type.contains("json-patch") {
-                do { return try JSON.parse(call.body) } catch { throw APIError.badRequest("the body is not valid JSON: \(error.description)") }
+                do { return try JSON.parse(call.body) } catch {
+                    throw APIError.badRequest("the body is not valid JSON: \(error.description)")
+                }
             }
             return try JSON.parseJSONOrYAML(call.body)
         } catch let e as YAMLParseError {
@@ -201,11 +204,15 @@ struct ResourceHandler: Sendable {
         case "application/strategic-merge-patch+json":
             throw APIError(
                 code: 415, reason: "UnsupportedMediaType",
-                message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+                message:
+                    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+            )
         default:
             throw APIError(
                 code: 415, reason: "UnsupportedMediaType",
-                message: "the body of the request was in an unknown format (\(contentType)) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+                message:
+                    "the body of the request was in an unknown format (\(contentType)) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+            )
         }
     }
 

@@ -4,14 +4,20 @@ import Hummingbird
 import NIOCore
 
 extension HTTPField.Name {
-    static let warning = HTTPField.Name("Warning")!
+    static let warning: HTTPField.Name = {
+        // "Warning" is a valid token, so this cannot fail.
+        guard let name = HTTPField.Name("Warning") else { preconditionFailure("invalid header name") }
+        return name
+    }()
 }
 
 enum Responses {
     static let jsonType = "application/json"
 
-    static func json(_ value: JSON, status: HTTPResponse.Status = .ok, contentType: String = jsonType,
-                     warnings: [String] = []) -> Response {
+    static func json(
+        _ value: JSON, status: HTTPResponse.Status = .ok, contentType: String = jsonType,
+        warnings: [String] = []
+    ) -> Response {
         var bytes = value.serialized()
         bytes.append(0x0A)
         var headers: HTTPFields = [.contentType: contentType]

@@ -13,11 +13,14 @@ struct TableBuilder: Sendable {
     let include: IncludeObject
 
     var columnDefinitions: JSON {
-        .array(definition.columns.map { c in
-            ["name": .string(c.name), "type": .string(c.type == "date" ? "string" : c.type),
-             "format": .string(c.name == "Name" ? "name" : ""), "description": .string(c.description),
-             "priority": .int(Int64(c.priority))]
-        })
+        .array(
+            definition.columns.map { c in
+                [
+                    "name": .string(c.name), "type": .string(c.type == "date" ? "string" : c.type),
+                    "format": .string(c.name == "Name" ? "name" : ""), "description": .string(c.description),
+                    "priority": .int(Int64(c.priority)),
+                ]
+            })
     }
 
     func row(_ r: Resource, now: Date) -> JSON {

@@ -62,8 +62,10 @@ enum WatchLine {
     static func error(_ e: APIError) -> [UInt8] { encode("ERROR", e.status) }
 
     /// Merges store events, periodic bookmarks and the timeout into one stream of lines.
-    static func stream(events: AsyncThrowingStream<StoreEvent, any Error>, definition: KindDefinition,
-                       table: TableBuilder?, bookmarks: Bool, timeout: Double?, store: any Store)
+    static func stream(
+        events: AsyncThrowingStream<StoreEvent, any Error>, definition: KindDefinition,
+        table: TableBuilder?, bookmarks: Bool, timeout: Double?, store: any Store
+    )
         -> AsyncStream<[UInt8]>
     {
         let lastSent = LastResourceVersion()
@@ -74,7 +76,8 @@ enum WatchLine {
                     for try await event in events {
                         let object: JSON
                         if let table {
-                            object = table.table([event.object], resourceVersion: String(event.resourceVersion), continueToken: nil, withColumns: first)
+                            object = table.table(
+                                [event.object], resourceVersion: String(event.resourceVersion), continueToken: nil, withColumns: first)
                             first = false
                         } else {
                             object = event.object.json

@@ -82,7 +82,9 @@ extension Store {
             }
             if let rv = preconditions.resourceVersion, rv != current.resourceVersion {
                 throw StoreError.conflict(
-                    key, "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(current.resourceVersion)")
+                    key,
+                    "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(current.resourceVersion)"
+                )
             }
             return WriteRules.delete(current: current, now: now)
         }
@@ -99,8 +101,10 @@ extension Store {
         if let after {
             start = after
         } else if let kind {
-            let list = try await list(kind: kind, namespace: namespace, options: ListOptions(
-                labelSelector: options.labelSelector, fieldSelector: options.fieldSelector))
+            let list = try await list(
+                kind: kind, namespace: namespace,
+                options: ListOptions(
+                    labelSelector: options.labelSelector, fieldSelector: options.fieldSelector))
             initial = list.items.map { StoreEvent(type: .added, object: $0, previous: nil, resourceVersion: $0.resourceVersion) }
             start = list.resourceVersion
         } else {
@@ -159,7 +163,8 @@ struct WatchFilter: Sendable {
             switch (before, now) {
             case (true, true): return event
             case (false, true): return StoreEvent(type: .added, object: event.object, previous: nil, resourceVersion: event.resourceVersion)
-            case (true, false): return StoreEvent(type: .deleted, object: event.object, previous: event.previous, resourceVersion: event.resourceVersion)
+            case (true, false):
+                return StoreEvent(type: .deleted, object: event.object, previous: event.previous, resourceVersion: event.resourceVersion)
             case (false, false): return nil
             }
         }

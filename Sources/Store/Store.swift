@@ -69,8 +69,10 @@ public struct ListOptions: Sendable {
     public var limit: Int?
     public var continueToken: String?
 
-    public init(labelSelector: LabelSelector = .init(), fieldSelector: FieldSelector = .init(), limit: Int? = nil,
-                continueToken: String? = nil) {
+    public init(
+        labelSelector: LabelSelector = .init(), fieldSelector: FieldSelector = .init(), limit: Int? = nil,
+        continueToken: String? = nil
+    ) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.limit = limit

@@ -36,9 +36,10 @@ public enum StoreContract {
 
     // MARK: fixtures
 
-    public static func notification(_ name: String, namespace: String = "default", labels: [String: String] = [:],
-                                    subject: String = "hello") -> Resource
-    {
+    public static func notification(
+        _ name: String, namespace: String = "default", labels: [String: String] = [:],
+        subject: String = "hello"
+    ) -> Resource {
         var r = Resource(apiVersion: "herald.dev/v1alpha1", kind: "Notification", namespace: namespace, name: name)
         r.labels = labels
         r.spec = [
@@ -191,8 +192,10 @@ public enum StoreContract {
         var r = notification(unique("fin"))
         r.finalizers = ["herald.dev/cancel"]
         let created = try await store.create(r)
-        let events = try await store.watch(kind: "Notification", namespace: "default", options: .init(
-            fieldSelector: try FieldSelector(parsing: "metadata.name=\(r.name)")), after: created.resourceVersion)
+        let events = try await store.watch(
+            kind: "Notification", namespace: "default",
+            options: .init(
+                fieldSelector: try FieldSelector(parsing: "metadata.name=\(r.name)")), after: created.resourceVersion)
         let marked = try await store.delete(created.key)
         #expect(!marked.removed)
         #expect(marked.object.deletionTimestamp != nil)
@@ -226,9 +229,12 @@ public enum StoreContract {
 
     static func fieldSelectors(_ store: any Store) async throws {
         let parent = try await store.create(notification(unique("fs")))
-        _ = try await store.create(delivery(unique("d1"), notification: parent.name, owner: nil, phase: "Delivered"), options: .init(keepStatus: true))
-        _ = try await store.create(delivery(unique("d2"), notification: parent.name, owner: nil, phase: "Failed"), options: .init(keepStatus: true))
-        _ = try await store.create(delivery(unique("d3"), notification: "other", owner: nil, phase: "Failed"), options: .init(keepStatus: true))
+        _ = try await store.create(
+            delivery(unique("d1"), notification: parent.name, owner: nil, phase: "Delivered"), options: .init(keepStatus: true))
+        _ = try await store.create(
+            delivery(unique("d2"), notification: parent.name, owner: nil, phase: "Failed"), options: .init(keepStatus: true))
+        _ = try await store.create(
+            delivery(unique("d3"), notification: "other", owner: nil, phase: "Failed"), options: .init(keepStatus: true))
         func count(_ selector: String) async throws -> Int {
             try await store.list(kind: "Delivery", namespace: "default", options: .init(fieldSelector: FieldSelector(parsing: selector)))
                 .items.count
@@ -236,8 +242,12 @@ public enum StoreContract {
         #expect(try await count("spec.notification=\(parent.name)") == 2)
         #expect(try await count("spec.notification=\(parent.name),status.phase=Failed") == 1)
         #expect(try await count("spec.notification=\(parent.name),status.phase!=Failed") == 1)
-        #expect(try await store.list(kind: "Notification", namespace: nil, options: .init(
-            fieldSelector: FieldSelector(parsing: "metadata.name=\(parent.name),metadata.namespace=default"))).items.count == 1)
+        #expect(
+            try await store.list(
+                kind: "Notification", namespace: nil,
+                options: .init(
+                    fieldSelector: FieldSelector(parsing: "metadata.name=\(parent.name),metadata.namespace=default"))
+            ).items.count == 1)
     }
 
     static func pagination(_ store: any Store) async throws {

@@ -4,6 +4,7 @@ import Foundation
 import HeraldAPI
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Issue 2's figures: creates/s at 32 clients, create latency at a fixed 500 req/s, get and list
 /// rates, and write→watch-event latency, against a `herald serve` it starts (or `--server`).
@@ -54,7 +55,10 @@ struct APIBench: AsyncParsableCommand {
         let fixed = try await api.openLoop(rate: rate, seconds: seconds) { i in
             try await api.create(namespace: "bench-\(run)-fixed", name: "f\(i)")
         }
-        print(String(format: "create latency at %.0f req/s:  %@ (achieved %.0f req/s, %d errors)", rate, fixed.latency.summary, fixed.rate, fixed.errors))
+        print(
+            String(
+                format: "create latency at %.0f req/s:  %@ (achieved %.0f req/s, %d errors)", rate, fixed.latency.summary, fixed.rate,
+                fixed.errors))
 
         let gets = try await api.closedLoop(clients: clients, seconds: seconds / 2) { i, c in
             try await api.get(namespace: "bench-\(run)", name: "c\(c)-\(i % 50)")
@@ -103,7 +107,9 @@ struct BenchClient: Sendable {
         let body: JSON = [
             "apiVersion": "herald.dev/v1alpha1", "kind": "Notification",
             "metadata": ["name": .string(name), "labels": ["bench": "yes"]],
-            "spec": ["message": ["subject": "bench", "text": "hello"], "to": [["address": ["email": "a@example.com"]]], "channels": ["log"]],
+            "spec": [
+                "message": ["subject": "bench", "text": "hello"], "to": [["address": ["email": "a@example.com"]]], "channels": ["log"],
+            ],
         ]
         request.body = .bytes(ByteBuffer(bytes: body.serialized()))
         let response = try await http.execute(request, timeout: .seconds(30))
@@ -188,7 +194,8 @@ struct BenchClient: Sendable {
     func watchLatency(namespace: String, count: Int, rate: Double) async throws -> Samples {
         let sent = SentTimes()
         let response = try await http.execute(
-            HTTPClientRequest(url: "\(path(namespace))?watch=true&timeoutSeconds=\(Int(Double(count) / rate) + 30)"), timeout: .seconds(600))
+            HTTPClientRequest(url: "\(path(namespace))?watch=true&timeoutSeconds=\(Int(Double(count) / rate) + 30)"), timeout: .seconds(600)
+        )
         return try await withThrowingTaskGroup(of: Samples?.self) { group in
             group.addTask {
                 var samples = Samples()
@@ -231,8 +238,6 @@ struct BenchClient: Sendable {
         }
     }
 }
-
-import Synchronization
 
 final class SentTimes: Sendable {
     let map = Mutex<[String: Double]>([:])

@@ -14,7 +14,8 @@ final class ServerProcess {
             throw BenchError("no herald binary next to herald-bench at \(binary.path): build the whole package first")
         }
         process.executableURL = binary
-        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDir.path, "--log-level", "warning"] + extraArguments
+        process.arguments =
+            ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDir.path, "--log-level", "warning"] + extraArguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -15,8 +15,9 @@ struct Samples: Sendable {
     }
 
     var summary: String {
-        String(format: "p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%d)", percentile(50) * 1000, percentile(99) * 1000,
-               (values.max() ?? .nan) * 1000, values.count)
+        String(
+            format: "p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%d)", percentile(50) * 1000, percentile(99) * 1000,
+            (values.max() ?? .nan) * 1000, values.count)
     }
 }
 

@@ -41,7 +41,12 @@ func runAPIServer(options: ServerOptions, role: String) async throws {
     let store = try options.openStore()
     let server = APIServer(store: store, configuration: .init(host: host, port: port), registry: registry, logger: logger)
     let app = server.application { port in
-        logger.info("Herald API listening", metadata: ["address": "\(host):\(port)", "store": "\(options.store.isEmpty ? "sqlite:" + options.dataDir : options.redacted(options.store))"])
+        logger.info(
+            "Herald API listening",
+            metadata: [
+                "address": "\(host):\(port)",
+                "store": "\(options.store.isEmpty ? "sqlite:" + options.dataDir : options.redacted(options.store))",
+            ])
     }
     let gc = GarbageCollector(store: store, logger: logger)
     let group = ServiceGroup(

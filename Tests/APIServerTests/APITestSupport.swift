@@ -38,8 +38,10 @@ struct Reply {
 
 extension TestClientProtocol {
     @discardableResult
-    func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
-              contentType: String = "application/json", accept: String? = nil) async throws -> Reply {
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
+        contentType: String = "application/json", accept: String? = nil
+    ) async throws -> Reply {
         var headers: HTTPFields = [.contentType: contentType]
         if let accept { headers[.accept] = accept }
         return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { r in

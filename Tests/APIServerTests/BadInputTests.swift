@@ -20,8 +20,13 @@ import Testing
         try await api.run { client in
             expectStatus(try await client.send(.post, notifications, "{not json"), 400, "BadRequest")
             expectStatus(try await client.send(.post, notifications, "a: [b", contentType: "application/yaml"), 400, "BadRequest")
-            expectStatus(try await client.send(.post, notifications, notificationJSON("x").replacingOccurrences(of: "v1alpha1", with: "v9")), 400, "BadRequest")
-            expectStatus(try await client.send(.post, notifications, notificationJSON("x").replacingOccurrences(of: "\"Notification\"", with: "\"Channel\"")), 400, "BadRequest")
+            expectStatus(
+                try await client.send(.post, notifications, notificationJSON("x").replacingOccurrences(of: "v1alpha1", with: "v9")), 400,
+                "BadRequest")
+            expectStatus(
+                try await client.send(
+                    .post, notifications, notificationJSON("x").replacingOccurrences(of: "\"Notification\"", with: "\"Channel\"")), 400,
+                "BadRequest")
             expectStatus(try await client.send(.post, notifications, notificationJSON("Not_Valid")), 422, "Invalid")
             expectStatus(try await client.send(.post, notifications, notificationJSON("")), 422, "Invalid")
             expectStatus(try await client.send(.post, notifications, notificationJSON("x", extraSpec: #","bogus":1"#)), 400, "BadRequest")
@@ -39,7 +44,8 @@ import Testing
 
     @Test func warnModeAcceptsWithAWarning() async throws {
         try await TestAPI().run { client in
-            let reply = try await client.send(.post, "\(notifications)?fieldValidation=Warn", notificationJSON("w", extraSpec: #","bogus":1"#))
+            let reply = try await client.send(
+                .post, "\(notifications)?fieldValidation=Warn", notificationJSON("w", extraSpec: #","bogus":1"#))
             #expect(reply.status == 201)
             #expect(reply.headers[.init("Warning")!]?.contains("unknown field \\\"spec.bogus\\\"") == true)
             #expect(reply.json?["spec"]?["bogus"] == nil)
@@ -50,7 +56,8 @@ import Testing
         try await TestAPI().run { client in
             let created = try await client.send(.post, notifications, notificationJSON("c"))
             var stale = created.json ?? .null
-            try await client.send(.patch, "\(notifications)/c", #"{"metadata":{"labels":{"a":"b"}}}"#, contentType: "application/merge-patch+json")
+            try await client.send(
+                .patch, "\(notifications)/c", #"{"metadata":{"labels":{"a":"b"}}}"#, contentType: "application/merge-patch+json")
             stale["spec"]?["category"] = "x"
             let reply = try await client.send(.put, "\(notifications)/c", stale.serializedString())
             expectStatus(reply, 409, "Conflict")

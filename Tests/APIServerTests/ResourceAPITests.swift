@@ -87,12 +87,15 @@ import Testing
     @Test func serverSideApplyConflicts() async throws {
         try await TestAPI().run { client in
             let apply = "application/apply-patch+yaml"
-            let created = try await client.send(.patch, "\(notifications)/s?fieldManager=alice", notificationJSON("s", subject: "a"), contentType: apply)
+            let created = try await client.send(
+                .patch, "\(notifications)/s?fieldManager=alice", notificationJSON("s", subject: "a"), contentType: apply)
             #expect(created.status == 201)
-            let again = try await client.send(.patch, "\(notifications)/s?fieldManager=alice", notificationJSON("s", subject: "a"), contentType: apply)
+            let again = try await client.send(
+                .patch, "\(notifications)/s?fieldManager=alice", notificationJSON("s", subject: "a"), contentType: apply)
             #expect(again.status == 200)
             #expect(again.json?["metadata"]?["resourceVersion"] == created.json?["metadata"]?["resourceVersion"])
-            let conflict = try await client.send(.patch, "\(notifications)/s?fieldManager=bob", notificationJSON("s", subject: "b"), contentType: apply)
+            let conflict = try await client.send(
+                .patch, "\(notifications)/s?fieldManager=bob", notificationJSON("s", subject: "b"), contentType: apply)
             #expect(conflict.status == 409)
             #expect(conflict.json?["details"]?["causes"]?.arrayValue?.first?["reason"] == "FieldManagerConflict")
             let forced = try await client.send(
@@ -109,8 +112,10 @@ import Testing
             #expect(dry.status == 201)
             #expect(try await client.send(.get, "\(notifications)/d").status == 404)
             try await client.send(.post, notifications, notificationJSON("d"))
-            let p1 = try await client.send(.patch, "\(notifications)/d?dryRun=All", #"{"spec":{"category":"x"}}"#, contentType: "application/merge-patch+json")
-            let p2 = try await client.send(.patch, "\(notifications)/d?dryRun=All", #"{"spec":{"category":"x"}}"#, contentType: "application/merge-patch+json")
+            let p1 = try await client.send(
+                .patch, "\(notifications)/d?dryRun=All", #"{"spec":{"category":"x"}}"#, contentType: "application/merge-patch+json")
+            let p2 = try await client.send(
+                .patch, "\(notifications)/d?dryRun=All", #"{"spec":{"category":"x"}}"#, contentType: "application/merge-patch+json")
             #expect(p1.body == p2.body)
             #expect(try await client.send(.get, "\(notifications)/d").json?["spec"]?["category"] == nil)
             _ = try await client.send(.delete, "\(notifications)/d?dryRun=All")
@@ -122,7 +127,8 @@ import Testing
         try await TestAPI().run { client in
             let created = try await client.send(.post, notifications, notificationJSON("w"))
             let rv = created.json?["metadata"]?["resourceVersion"]?.stringValue ?? "0"
-            try await client.send(.patch, "\(notifications)/w", #"{"metadata":{"labels":{"n":"1"}}}"#, contentType: "application/merge-patch+json")
+            try await client.send(
+                .patch, "\(notifications)/w", #"{"metadata":{"labels":{"n":"1"}}}"#, contentType: "application/merge-patch+json")
             let watch = try await client.send(.get, "\(notifications)?watch=true&resourceVersion=\(rv)&timeoutSeconds=1")
             let lines = watch.text.split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
             #expect(lines.map { $0["type"] } == ["MODIFIED"])
@@ -145,7 +151,8 @@ import Testing
             let deleting = try await client.send(.delete, "\(notifications)/f", #"{"propagationPolicy":"Background"}"#)
             #expect(deleting.status == 200)
             #expect(deleting.json?["metadata"]?["deletionTimestamp"] != nil)
-            try await client.send(.patch, "\(notifications)/f", #"{"metadata":{"finalizers":null}}"#, contentType: "application/merge-patch+json")
+            try await client.send(
+                .patch, "\(notifications)/f", #"{"metadata":{"finalizers":null}}"#, contentType: "application/merge-patch+json")
             #expect(try await client.send(.get, "\(notifications)/f").status == 404)
             #expect(try await client.send(.delete, "\(notifications)/f").status == 404)
         }

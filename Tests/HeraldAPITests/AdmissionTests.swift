@@ -34,14 +34,18 @@ import Testing
 
     @Test func reportsEveryProblemWithItsPath() throws {
         let spec: JSON = ["to": "nobody", "channels": [], "priority": "urgent", "notBefore": "soon", "retry": ["maxAttempts": "x"]]
-        let first = admissionError { try notification.admit(manifest(spec, name: "Bad_Name"), namespace: "default", name: nil, fieldValidation: .strict) }
+        let first = admissionError {
+            try notification.admit(manifest(spec, name: "Bad_Name"), namespace: "default", name: nil, fieldValidation: .strict)
+        }
         guard case .invalid(let e)? = first else {
             Issue.record("should be invalid")
             return
         }
         let paths = Set(e.errors.map(\.path))
         #expect(paths.isSuperset(of: ["spec.to", "spec.channels", "spec.priority", "spec.notBefore", "spec.retry.maxAttempts"]))
-        let second = admissionError { try notification.admit(manifest(validSpec, name: "Bad_Name"), namespace: "default", name: nil, fieldValidation: .strict) }
+        let second = admissionError {
+            try notification.admit(manifest(validSpec, name: "Bad_Name"), namespace: "default", name: nil, fieldValidation: .strict)
+        }
         guard case .invalid(let nameError)? = second else {
             Issue.record("should be invalid")
             return

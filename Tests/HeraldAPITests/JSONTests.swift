@@ -30,7 +30,8 @@ import Testing
     }
 
     @Test func yamlMultiDocument() throws {
-        let docs = try JSON.parseYAMLDocuments("""
+        let docs = try JSON.parseYAMLDocuments(
+            """
             a: 1
             b: [x, "2", true]
             ---
@@ -111,7 +112,9 @@ import Testing
     }
 
     @Test func structuredSelector() throws {
-        let s = try LabelSelector(json: ["matchLabels": ["team": "sre"], "matchExpressions": [["key": "tier", "operator": "In", "values": ["a"]]]])
+        let s = try LabelSelector(json: [
+            "matchLabels": ["team": "sre"], "matchExpressions": [["key": "tier", "operator": "In", "values": ["a"]]],
+        ])
         #expect(s.matches(["team": "sre", "tier": "a"]))
         #expect(!s.matches(["team": "sre"]))
     }

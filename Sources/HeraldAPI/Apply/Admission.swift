@@ -44,7 +44,8 @@ public struct Admission: Sendable {
         }
         guard apiVersion == definition.apiVersion, kind == kindName else {
             throw .badRequest(
-                "the API version in the data (\(apiVersion)) and kind (\(kind)) do not match the request (\(definition.apiVersion), \(kindName))")
+                "the API version in the data (\(apiVersion)) and kind (\(kind)) do not match the request (\(definition.apiVersion), \(kindName))"
+            )
         }
         var validator = SchemaValidator()
         let pruned = validator.validate(body, against: definition.schema, path: "")
@@ -69,7 +70,8 @@ public struct Admission: Sendable {
             switch fieldValidation {
             case .strict:
                 throw .badRequest(
-                    "\(kindName) in version \"\(definition.version)\" cannot be handled as a \(kindName): strict decoding error: \(described.joined(separator: ", "))")
+                    "\(kindName) in version \"\(definition.version)\" cannot be handled as a \(kindName): strict decoding error: \(described.joined(separator: ", "))"
+                )
             case .warn: warnings = described
             case .ignore: break
             }

@@ -85,8 +85,10 @@ public struct ManagedFieldsEntry: Sendable, Hashable {
     public var subresource: String?
     public var fields: FieldSet
 
-    public init(manager: String, operation: String, apiVersion: String, time: String, subresource: String? = nil,
-                fields: FieldSet) {
+    public init(
+        manager: String, operation: String, apiVersion: String, time: String, subresource: String? = nil,
+        fields: FieldSet
+    ) {
         self.manager = manager
         self.operation = operation
         self.apiVersion = apiVersion

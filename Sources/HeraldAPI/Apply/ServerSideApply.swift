@@ -27,13 +27,16 @@ public enum ServerSideApply {
     /// - Returns: the desired object, with managedFields updated.
     /// - Throws: `ApplyConflictError` when another manager owns a field whose value would change and
     ///   `force` is false.
-    public static func apply(_ applied: JSON, to live: JSON?, manager: String, force: Bool, apiVersion: String,
-                             time: String) throws(ApplyConflictError) -> JSON
-    {
+    public static func apply(
+        _ applied: JSON, to live: JSON?, manager: String, force: Bool, apiVersion: String,
+        time: String
+    ) throws(ApplyConflictError) -> JSON {
         let appliedSet = FieldSet(leavesOf: applied)
         guard var result = live else {
             var created = applied
-            store([ManagedFieldsEntry(manager: manager, operation: "Apply", apiVersion: apiVersion, time: time, fields: appliedSet)], in: &created)
+            store(
+                [ManagedFieldsEntry(manager: manager, operation: "Apply", apiVersion: apiVersion, time: time, fields: appliedSet)],
+                in: &created)
             return created
         }
         var managers = entries(result)
@@ -93,9 +96,10 @@ public enum ServerSideApply {
             managers[index].fields.paths.formIntersection(present)
             managers[index].time = time
         } else {
-            managers.append(ManagedFieldsEntry(
-                manager: manager, operation: "Update", apiVersion: apiVersion, time: time,
-                fields: FieldSet(changed.paths.intersection(present))))
+            managers.append(
+                ManagedFieldsEntry(
+                    manager: manager, operation: "Update", apiVersion: apiVersion, time: time,
+                    fields: FieldSet(changed.paths.intersection(present))))
         }
         store(managers, in: &result)
         return result

@@ -61,8 +61,10 @@ public struct PrinterColumn: Sendable {
     public var description: String
     public var value: @Sendable (Resource, Date) -> JSON
 
-    public init(_ name: String, type: String = "string", priority: Int = 0, _ description: String,
-                value: @escaping @Sendable (Resource, Date) -> JSON) {
+    public init(
+        _ name: String, type: String = "string", priority: Int = 0, _ description: String,
+        value: @escaping @Sendable (Resource, Date) -> JSON
+    ) {
         self.name = name
         self.type = type
         self.priority = priority

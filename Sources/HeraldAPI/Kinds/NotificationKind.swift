@@ -43,7 +43,9 @@ extension KindDefinition {
             for (i, entry) in (spec["to"]?.arrayValue ?? []).enumerated() {
                 let set = ["recipientRef", "selector", "address"].filter { entry[$0] != nil }
                 if set.count != 1 {
-                    errors.append(FieldError("spec.to[\(i)]", .invalid, "Invalid value: exactly one of recipientRef, selector or address must be set"))
+                    errors.append(
+                        FieldError("spec.to[\(i)]", .invalid, "Invalid value: exactly one of recipientRef, selector or address must be set")
+                    )
                 }
                 if let selector = entry["selector"] {
                     do { _ = try LabelSelector(json: selector) } catch let error as SelectorError {

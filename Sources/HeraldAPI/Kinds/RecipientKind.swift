@@ -46,21 +46,28 @@ enum RecipientSchema {
             "webhook": .object("Per-recipient webhook.", ["url": .string("URL overriding the Channel's.", format: .uri)]),
             "devices": .array(
                 "Push devices.",
-                of: .object("A device.", ["type": .string("fcm or apns.", enum: ["fcm", "apns"]), "token": .string("Device token.")], required: ["type", "token"])),
+                of: .object(
+                    "A device.", ["type": .string("fcm or apns.", enum: ["fcm", "apns"]), "token": .string("Device token.")],
+                    required: ["type", "token"])),
             "webPush": .array(
                 "Web Push subscriptions.",
                 of: .object(
                     "A subscription.",
                     [
                         "endpoint": .string("Push service endpoint.", format: .uri),
-                        "keys": .object("Subscription keys.", ["p256dh": .string("Client public key."), "auth": .string("Auth secret.")], required: ["p256dh", "auth"]),
+                        "keys": .object(
+                            "Subscription keys.", ["p256dh": .string("Client public key."), "auth": .string("Auth secret.")],
+                            required: ["p256dh", "auth"]),
                     ], required: ["endpoint", "keys"])),
             "preferences": .object(
                 "What the recipient wants.",
                 [
                     "optOut": .object(
                         "Opt-outs.",
-                        ["channels": .array("Channel names or types.", of: .string("")), "categories": .array("Categories.", of: .string(""))]),
+                        [
+                            "channels": .array("Channel names or types.", of: .string("")),
+                            "categories": .array("Categories.", of: .string("")),
+                        ]),
                     "quietHours": .object(
                         "Hours when non-high priority notifications wait.",
                         ["start": .string("HH:MM in the recipient's timezone."), "end": .string("HH:MM in the recipient's timezone.")],

@@ -31,10 +31,13 @@ extension KindDefinition {
         validate: { r in
             var errors = SharedSchemas.nameProblems(r)
             for key in (r.json["data"]?.objectValue?.keys.sorted() ?? []) {
-                let ok = !key.isEmpty && key.utf8.count <= 253
+                let ok =
+                    !key.isEmpty && key.utf8.count <= 253
                     && key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
                 if !ok {
-                    errors.append(FieldError("data[\(key)]", .invalid, "Invalid value: keys must consist of alphanumeric characters, '-', '_' or '.'"))
+                    errors.append(
+                        FieldError("data[\(key)]", .invalid, "Invalid value: keys must consist of alphanumeric characters, '-', '_' or '.'")
+                    )
                 }
             }
             return errors

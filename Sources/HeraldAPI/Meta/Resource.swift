@@ -142,8 +142,10 @@ public struct OwnerReference: Sendable, Hashable {
     public var controller: Bool
     public var blockOwnerDeletion: Bool
 
-    public init(apiVersion: String, kind: String, name: String, uid: String, controller: Bool = true,
-                blockOwnerDeletion: Bool = true) {
+    public init(
+        apiVersion: String, kind: String, name: String, uid: String, controller: Bool = true,
+        blockOwnerDeletion: Bool = true
+    ) {
         self.apiVersion = apiVersion
         self.kind = kind
         self.name = name

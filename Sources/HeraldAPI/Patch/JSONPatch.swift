@@ -39,7 +39,8 @@ extension JSON {
             case "test":
                 guard let value = op["value"] else { throw missing("value", i) }
                 guard let current = doc.patchGet(path[...]), current.equalsNumerically(value) else {
-                    throw JSONPatchError(message: "test operation \(i) failed: \(pathText) does not equal the given value", isTestFailure: true)
+                    throw JSONPatchError(
+                        message: "test operation \(i) failed: \(pathText) does not equal the given value", isTestFailure: true)
                 }
             default:
                 throw JSONPatchError(message: "operation \(i): unknown op \"\(name)\"", isTestFailure: false)

@@ -31,10 +31,12 @@ public final class Schema: Sendable {
     /// Objects whose fields are kept as given (ObjectMeta's managedFields, free-form data).
     public let preserveUnknownFields: Bool
 
-    init(kind: Kind, description: String, properties: [String: Schema] = [:], required: [String] = [],
-         additionalProperties: Schema? = nil, items: Schema? = nil, enumValues: [String] = [],
-         format: Format? = nil, minimum: Double? = nil, maximum: Double? = nil, maxLength: Int? = nil,
-         minItems: Int? = nil, preserveUnknownFields: Bool = false) {
+    init(
+        kind: Kind, description: String, properties: [String: Schema] = [:], required: [String] = [],
+        additionalProperties: Schema? = nil, items: Schema? = nil, enumValues: [String] = [],
+        format: Format? = nil, minimum: Double? = nil, maximum: Double? = nil, maxLength: Int? = nil,
+        minItems: Int? = nil, preserveUnknownFields: Bool = false
+    ) {
         self.kind = kind
         self.description = description
         self.properties = properties
@@ -68,9 +70,10 @@ public final class Schema: Sendable {
         Schema(kind: .array, description: description, items: items, minItems: minItems)
     }
 
-    public static func string(_ description: String, enum values: [String] = [], format: Format? = nil,
-                              maxLength: Int? = nil) -> Schema
-    {
+    public static func string(
+        _ description: String, enum values: [String] = [], format: Format? = nil,
+        maxLength: Int? = nil
+    ) -> Schema {
         Schema(kind: .string, description: description, enumValues: values, format: format, maxLength: maxLength)
     }
 

@@ -93,15 +93,20 @@ public struct SchemaValidator {
 
     mutating func checkRange(_ v: Double, _ schema: Schema, _ path: String) {
         if let min = schema.minimum, v < min {
-            errors.append(FieldError(path, .invalid, "Invalid value: \(v.cleanDescription): must be greater than or equal to \(min.cleanDescription)"))
+            errors.append(
+                FieldError(path, .invalid, "Invalid value: \(v.cleanDescription): must be greater than or equal to \(min.cleanDescription)")
+            )
         }
         if let max = schema.maximum, v > max {
-            errors.append(FieldError(path, .invalid, "Invalid value: \(v.cleanDescription): must be less than or equal to \(max.cleanDescription)"))
+            errors.append(
+                FieldError(path, .invalid, "Invalid value: \(v.cleanDescription): must be less than or equal to \(max.cleanDescription)"))
         }
     }
 
     mutating func typeError(_ path: String, expected: String, got: JSON) {
-        errors.append(FieldError(path, .typeInvalid, "Invalid value: \"\(got.typeName)\": \(path) in body must be of type \(expected): \"\(got.typeName)\""))
+        errors.append(
+            FieldError(
+                path, .typeInvalid, "Invalid value: \"\(got.typeName)\": \(path) in body must be of type \(expected): \"\(got.typeName)\""))
     }
 }
 

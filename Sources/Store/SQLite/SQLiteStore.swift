@@ -274,7 +274,8 @@ public final class SQLiteStore: Store {
                 let expires: Double = row["expires"]
                 if currentHolder != holder && expires > now.timeIntervalSince1970 { return nil }
             }
-            let lease = Lease(name: name, holder: holder, version: version + 1, expires: now.addingTimeInterval(duration), duration: duration)
+            let lease = Lease(
+                name: name, holder: holder, version: version + 1, expires: now.addingTimeInterval(duration), duration: duration)
             try db.execute(
                 sql: "INSERT OR REPLACE INTO leases (name, holder, version, expires, duration) VALUES (?, ?, ?, ?, ?)",
                 arguments: [name, holder, lease.version, lease.expires.timeIntervalSince1970, duration])
