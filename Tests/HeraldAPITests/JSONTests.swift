@@ -6,7 +6,7 @@ import Testing
         let text = #"{"b":[1,2.5,-3e2,true,false,null],"a":"x\"y\\z\n\u00e9\ud83d\ude00","c":{}}"#
         let value = try JSON.parse(text)
         #expect(value["a"] == .string("x\"y\\z\né😀"))
-        #expect(value["b"] == [1, 2.5, -300.0, true, false, nil])
+        #expect(value["b"] == [1, 2.5, -300.0, true, false, .null])
         let again = try JSON.parse(value.serialized())
         #expect(again == value)
         // Keys come out sorted, so equal values give equal bytes.
@@ -66,7 +66,7 @@ import Testing
 @Suite struct PatchTests {
     @Test func mergePatch() throws {
         let doc: JSON = ["a": 1, "b": ["c": 2, "d": 3]]
-        let patched = doc.applyingMergePatch(["b": ["c": nil, "e": 4], "f": "g"])
+        let patched = doc.applyingMergePatch(["b": ["c": .null, "e": 4], "f": "g"])
         #expect(patched == ["a": 1, "b": ["d": 3, "e": 4], "f": "g"])
         #expect(doc.mergePatch(to: patched).map { doc.applyingMergePatch($0) } == patched)
         #expect(doc.mergePatch(to: doc) == nil)

@@ -46,23 +46,49 @@ extension JSON {
         return docs.first ?? .null
     }
 
+    /// Scalar resolution done here rather than by Yams' constructors, which can trap on odd input.
+    static func scalarValue(_ text: String, tag: Tag.Name) -> JSON {
+        switch tag {
+        case .null:
+            return .null
+        case .bool:
+            switch text.lowercased() {
+            case "true", "yes", "on", "y": return .bool(true)
+            case "false", "no", "off", "n": return .bool(false)
+            default: return .string(text)
+            }
+        case .int:
+            let cleaned = text.replacingOccurrences(of: "_", with: "")
+            if let i = Int64(cleaned) { return .int(i) }
+            let negative = cleaned.hasPrefix("-")
+            let unsigned = cleaned.drop { $0 == "-" || $0 == "+" }
+            var value: Int64?
+            if unsigned.hasPrefix("0x") {
+                value = Int64(unsigned.dropFirst(2), radix: 16)
+            } else if unsigned.hasPrefix("0o") {
+                value = Int64(unsigned.dropFirst(2), radix: 8)
+            } else if unsigned.hasPrefix("0b") {
+                value = Int64(unsigned.dropFirst(2), radix: 2)
+            } else if unsigned.hasPrefix("0"), unsigned.count > 1 {
+                value = Int64(unsigned.dropFirst(), radix: 8)
+            }
+            guard let value else { return .string(text) }
+            return .int(negative ? -value : value)
+        case .float:
+            guard let d = Double(text.replacingOccurrences(of: "_", with: "")), d.isFinite else { return .string(text) }
+            return .double(d)
+        default:
+            return .string(text)
+        }
+    }
+
     static func convert(_ node: Node, budget: inout Int, depth: Int) throws -> JSON {
         budget -= 1
         if budget < 0 { throw YAMLParseError(reason: "document expands to more than \(maxYAMLNodes) nodes") }
         if depth > JSONParser.maxDepth { throw YAMLParseError(reason: "nesting deeper than \(JSONParser.maxDepth)") }
         switch node {
         case .scalar(let scalar):
-            switch Tag.Name(rawValue: node.tag.rawValue) {
-            case .null: return .null
-            case .bool: return node.bool.map(JSON.bool) ?? .string(scalar.string)
-            case .int:
-                if let i = Int64(scalar.string) { return .int(i) }
-                return node.int.map { .int(Int64($0)) } ?? .string(scalar.string)
-            case .float:
-                guard let d = node.float, d.isFinite else { return .string(scalar.string) }
-                return .double(d)
-            default: return .string(scalar.string)
-            }
+            return scalarValue(scalar.string, tag: Tag.Name(rawValue: node.tag.rawValue))
         case .mapping(let mapping):
             var object: [String: JSON] = [:]
             for (key, value) in mapping {
