@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "APIServer", targets: ["APIServer"]),
         .library(name: "Workers", targets: ["Workers"]),
+        .library(name: "Broker", targets: ["Broker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -31,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Already in the graph through swift-nio; declared for Broker's Deque.
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         .target(
@@ -86,6 +89,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // AMQP goes through librabbitmq (Debian: librabbitmq-dev); the shim hides amqp_login's
+        // variadic SASL arguments from Swift.
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"]), .brew(["rabbitmq-c"])]
+        ),
+        .target(name: "CRabbitMQShim", dependencies: ["CRabbitMQ"]),
+        .target(
+            name: "Broker",
+            dependencies: [
+                "CRabbitMQ", "CRabbitMQShim",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
         // SMTP goes through libcurl; the shim hides curl_easy_setopt's variadic signature from Swift.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(
@@ -111,6 +132,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
+        ),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", .product(name: "Logging", package: "swift-log")]),
+        // Needs RabbitMQ: `eval "$(scripts/rabbitmq-start.sh)"` sets HERALD_TEST_AMQP_URL; skipped without it.
+        .testTarget(
+            name: "BrokerIntegrationTests",
+            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HeraldAPITests", dependencies: ["HeraldAPI"]),
         .target(name: "StoreTesting", dependencies: ["Store", "HeraldAPI"], path: "Sources/StoreTesting"),
