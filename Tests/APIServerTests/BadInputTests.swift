@@ -79,12 +79,13 @@ import Testing
                     body = (0..<Int(rng.next() % 300)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
                 } else {
                     body = valid
-                    for _ in 0..<Int(1 + rng.next() % 4) {
+                    let alphabet = Array("{}[]\":,0a-".utf8)
+                    for _ in 0..<Int(1 + rng.next() % 4) where !body.isEmpty {
                         let at = Int(rng.next() % UInt64(body.count))
                         switch rng.next() % 3 {
                         case 0: body[at] = UInt8(truncatingIfNeeded: rng.next())
                         case 1: body.remove(at: at)
-                        default: body.insert(Array("{}[]\":,0a-".utf8)[Int(rng.next() % 11)], at: at)
+                        default: body.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
                         }
                     }
                 }
