@@ -140,6 +140,9 @@ let package = Package(
             dependencies: ["Broker", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HeraldAPITests", dependencies: ["HeraldAPI"]),
+        // End-to-end tests run the built `herald` and `heraldctl` binaries (build them first, see
+        // Tests/HeraldctlTests/README.md); only the pure pieces of heraldctl are linked in.
+        .testTarget(name: "HeraldctlTests", dependencies: ["heraldctl", "HeraldAPI"], exclude: ["README.md"]),
         .target(name: "StoreTesting", dependencies: ["Store", "HeraldAPI"], path: "Sources/StoreTesting"),
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreTesting", "HeraldAPI"]),
         .testTarget(

@@ -38,6 +38,12 @@ enum CLIError: Error, Sendable {
         return false
     }
 
+    /// A watch asked to resume from a version the server no longer keeps.
+    var isExpired: Bool {
+        if case .server(let status, _) = self { return status.code == 410 }
+        return false
+    }
+
     var isConflict: Bool {
         if case .server(let status, _) = self { return status.code == 409 && status.reason == "Conflict" }
         return false
