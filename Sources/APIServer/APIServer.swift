@@ -59,6 +59,7 @@ struct APIResponder: HTTPResponder {
     let discovery: Discovery
     let openAPI: OpenAPIDocuments
     let resources: ResourceHandler
+    let metrics = RequestMetrics()
 
     init(store: any Store, registry: KindRegistry, prometheus: PrometheusCollectorRegistry?, maxBodySize: Int, logger: Logger) {
         self.store = store
@@ -92,17 +93,12 @@ struct APIResponder: HTTPResponder {
             response = Responses.error(apiError)
         }
         let code = String(response.status.code)
-        Counter(label: "herald_apiserver_requests_total", dimensions: [("verb", verb), ("resource", resource), ("code", code)])
-            .increment()
+        var nanos: Int64?
         if verb != "watch" {
             let elapsed = ContinuousClock.now - started
-            let nanos = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-            Timer(
-                label: "herald_apiserver_request_duration_seconds", dimensions: [("verb", verb), ("resource", resource)],
-                preferredDisplayUnit: .seconds
-            )
-            .recordNanoseconds(nanos)
+            nanos = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         }
+        metrics.record(verb: verb, resource: resource, code: code, nanoseconds: nanos)
         return response
     }
 

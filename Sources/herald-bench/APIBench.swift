@@ -33,7 +33,7 @@ struct APIBench: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         let api = BenchClient(http: http, base: base)
         do {
-            try await measure(api)
+            try await measure(api, server: started)
         } catch {
             try? await http.shutdown()
             throw error
@@ -41,16 +41,21 @@ struct APIBench: AsyncParsableCommand {
         try await http.shutdown()
     }
 
-    func measure(_ api: BenchClient) async throws {
+    func measure(_ api: BenchClient, server: ServerProcess?) async throws {
         let base = api.base
         try await api.waitReady()
         let run = UUID().uuidString.prefix(6).lowercased()
         print("herald-bench api: server \(base), \(clients) clients, \(Int(seconds)) s per phase")
 
+        let cpuBefore = server?.cpuSeconds ?? 0
         let creates = try await api.closedLoop(clients: clients, seconds: seconds) { i, c in
             try await api.create(namespace: "bench-\(run)", name: "c\(c)-\(i)")
         }
         print(String(format: "creates/s (%d clients):        %8.0f  [%@]", clients, creates.rate, creates.latency.summary))
+        if let server {
+            let perCreate = (server.cpuSeconds - cpuBefore) / Double(creates.latency.values.count) * 1e6
+            print(String(format: "server CPU per create:         %8.0f µs", perCreate))
+        }
 
         let fixed = try await api.openLoop(rate: rate, seconds: seconds) { i in
             try await api.create(namespace: "bench-\(run)-fixed", name: "f\(i)")

@@ -24,6 +24,9 @@ final class ServerProcess {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// CPU seconds (user + system) the server has used so far, from /proc.
+    var cpuSeconds: Double { ProcessCPU.seconds(pid: process.processIdentifier) }
+
     func stop() {
         process.terminate()
         process.waitUntilExit()
@@ -34,4 +37,16 @@ final class ServerProcess {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+}
+
+enum ProcessCPU {
+    static func seconds(pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // Fields after the command name start at 3 (state); utime and stime are 14 and 15.
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
 }

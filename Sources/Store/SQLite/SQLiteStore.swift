@@ -23,14 +23,22 @@ public final class SQLiteStore: Store {
         var flushing = false
     }
 
+    /// How commits reach the disk.
+    public enum Durability: String, Sendable {
+        /// fsync on every commit (group-committed, so shared by concurrent writes): survives power loss.
+        case full
+        /// WAL without fsync on commit: survives a process crash, may lose the newest commits on power loss.
+        case normal
+    }
+
     /// Opens (creating if needed) the store at `path`.
     /// - Parameter watchWindow: events kept for resuming watches; older resume points get 410 Gone.
-    public init(path: String, kinds: KindRegistry = .herald, watchWindow: Int = 50_000) throws {
+    public init(path: String, kinds: KindRegistry = .herald, watchWindow: Int = 50_000, durability: Durability = .full) throws {
         self.kinds = kinds
         var config = Configuration()
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
-            // FULL: a commit is durable once acknowledged; group commit keeps its fsync cost shared.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
         config.maximumReaderCount = 8
         pool = try DatabasePool(path: path, configuration: config)
