@@ -1,3 +1,5 @@
+import Foundation
+
 /// A delivery job or result that does not match the job protocol.
 ///
 /// Seen when the controller and the workers run different versions, or something other than
@@ -83,5 +85,3 @@ struct JobFieldReader {
         return e
     }
 }
-
-import Foundation

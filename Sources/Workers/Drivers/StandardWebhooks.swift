@@ -1,0 +1,34 @@
+import Crypto
+import HeraldAPI
+
+/// Standard Webhooks signatures (https://www.standardwebhooks.com): `webhook-id`,
+/// `webhook-timestamp`, and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
+/// keyed with the bytes base64-encoded after `whsec_`.
+public struct StandardWebhookSigner: Sendable {
+    // Raw bytes: SymmetricKey is not Sendable in this swift-crypto.
+    private let key: [UInt8]
+
+    /// - Parameter secret: `whsec_<base64>` (a bare base64 key is accepted too).
+    public init(secret: String) throws(DeliveryError) {
+        let trimmed = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        let encoded = trimmed.hasPrefix("whsec_") ? String(trimmed.dropFirst(6)) : trimmed
+        guard let bytes = Base64.decode(encoded), !bytes.isEmpty else {
+            throw .configuration("the webhook signing secret is not a Standard Webhooks secret (whsec_ followed by base64); fix the Secret")
+        }
+        key = bytes
+    }
+
+    public func signature(id: String, timestamp: Int, body: [UInt8]) -> String {
+        var mac = HMAC<SHA256>(key: SymmetricKey(data: key))
+        mac.update(data: Array("\(id).\(timestamp).".utf8))
+        mac.update(data: body)
+        return "v1," + Base64.encode(Array(mac.finalize()))
+    }
+
+    /// The three headers for one request.
+    public func headers(id: String, timestamp: Int, body: [UInt8]) -> [(String, String)] {
+        [("webhook-id", id), ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature(id: id, timestamp: timestamp, body: body))]
+    }
+}
+
+import Foundation
