@@ -31,7 +31,7 @@ func measure(_ label: String, seconds: Double, _ body: () throws -> Void) rethro
         if Date().timeIntervalSince(start) >= seconds { break }
     }
     let rate = Double(n) / Date().timeIntervalSince(start)
-    print(String(format: "%-44@ %12.0f /s", label as NSString, rate))
+    print(label.padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: "%10.0f /s", rate))
     return rate
 }
 
@@ -148,7 +148,7 @@ let workerCPU = CPUTime.milliseconds(pid: getpid()) - workerCPU0
 let sinkCPU = CPUTime.milliseconds(pid: sink.processIdentifier) - sinkCPU0
 let sorted = latencies.sorted()
 func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
-print(String(format: "%-44@ %12.0f /s  (%d sent, %d failed, %.1fs)", "webhook sends (signed, rendered, 1 worker)" as NSString, Double(sent) / elapsed, sent, failed, elapsed))
+print("webhook sends (signed, rendered, 1 worker)".padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: "%10.0f /s  (%d sent, %d failed, %.1fs)", Double(sent) / elapsed, sent, failed, elapsed))
 print(String(format: "  latency p50 %.2f ms, p99 %.2f ms; CPU per send: worker %.3f ms, sink %.3f ms", pct(0.5), pct(0.99), workerCPU / Double(max(1, sent)), sinkCPU / Double(max(1, sent))))
 
 try await client.shutdown()
