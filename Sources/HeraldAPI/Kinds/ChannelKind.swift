@@ -49,6 +49,7 @@ enum ChannelSchema {
                     "tls": .string("Transport security.", enum: ["none", "starttls", "implicit"]),
                     "from": .string("From address."), "authSecretRef": SharedSchemas.secretRef,
                     "insecureSkipVerify": .boolean("Accept any server certificate (testing only)."),
+                    "listUnsubscribe": .string("List-Unsubscribe header value, e.g. <mailto:unsubscribe@example.com>."),
                 ], required: ["host", "from"]),
             "webhook": .object(
                 "HTTP webhook, signed with Standard Webhooks.",
