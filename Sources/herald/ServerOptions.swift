@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Store
 
 /// Flags shared by the commands that serve the API.
@@ -10,7 +11,7 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded store (env HERALD_DATA_DIR).")
     var dataDir: String = ProcessInfo.processInfo.environment["HERALD_DATA_DIR"] ?? "./.herald"
 
-    @Option(help: "Store URL: empty for the embedded SQLite store (env HERALD_STORE).")
+    @Option(help: "Store URL: empty for the embedded SQLite store, or postgres://USER:PASS@HOST:PORT/DB (env HERALD_STORE).")
     var store: String = ProcessInfo.processInfo.environment["HERALD_STORE"] ?? ""
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -33,7 +34,21 @@ struct ServerOptions: ParsableArguments {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             return try SQLiteStore(path: (dir as NSString).appendingPathComponent("herald.sqlite"))
         }
-        throw ValidationError("unsupported --store \"\(redacted(store))\": use an empty value for the embedded SQLite store")
+        if store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") {
+            let configuration: PostgresStoreConfiguration
+            do {
+                configuration = try PostgresStoreConfiguration(url: store)
+            } catch {
+                throw ValidationError("--store: \(error)")
+            }
+            // The store runs its pool and log listener in a task it owns; until PostgreSQL answers,
+            // calls fail as unavailable (503) and /readyz fails.
+            let postgres = PostgresStore(configuration: configuration, logger: Logger(label: "herald.store"))
+            postgres.start()
+            return postgres
+        }
+        throw ValidationError(
+            "unsupported --store \"\(redacted(store))\": use an empty value for the embedded SQLite store, or postgres://USER:PASS@HOST:PORT/DB")
     }
 
     /// A store URL without its password, for messages.

@@ -1,0 +1,182 @@
+import HeraldAPI
+import Logging
+import PostgresNIO
+
+/// One group commit: every decision in the batch is read, decided and written in one transaction
+/// of five round trips, whatever the batch size (BEGIN, lock the revision row, load the objects,
+/// one statement writing log + objects + owners + revision + NOTIFY, COMMIT).
+struct PostgresWriteBatch {
+    struct Decision: Sendable {
+        let key: ObjectKey
+        let body: @Sendable (Resource?) throws -> Mutation
+    }
+
+    struct Outcome: Sendable {
+        var results: [Result<MutationResult, any Error>]
+        var events: [StoreEvent]
+    }
+
+    let kinds: KindRegistry
+    let channel: String
+    let logger: Logger
+
+    func commit(_ c: PostgresConnection, _ batch: [Decision]) async throws -> Outcome {
+        try await c.query("BEGIN", logger: logger)
+        do {
+            let outcome = try await decideAndWrite(c, batch)
+            try await c.query("COMMIT", logger: logger)
+            return outcome
+        } catch {
+            // A broken connection cannot roll back; the server aborts the transaction when it goes.
+            _ = try? await c.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    private func decideAndWrite(_ c: PostgresConnection, _ batch: [Decision]) async throws -> Outcome {
+        // Locking the revision row serializes writers across processes: rvs are handed out in
+        // commit order, and reads below see every transaction committed before ours.
+        var rv: Int64 = 0
+        for try await value in try await c.query("SELECT rv FROM revision FOR UPDATE", logger: logger).decode(Int64.self) {
+            rv = value
+        }
+        let loaded = try await load(c, keys: batch.map(\.key))
+        var current = loaded
+        var touched: [ObjectKey] = []
+        var touchedSet = Set<ObjectKey>()
+        var outcome = Outcome(results: [], events: [])
+        outcome.results.reserveCapacity(batch.count)
+        for item in batch {
+            let before = current[item.key]
+            let mutation: Mutation
+            do {
+                mutation = try item.body(before)
+            } catch {
+                outcome.results.append(.failure(error))
+                continue
+            }
+            switch mutation {
+            case .unchanged:
+                if let before {
+                    outcome.results.append(.success(MutationResult(object: before, changed: false, removed: false)))
+                } else {
+                    outcome.results.append(.failure(StoreError.notFound(item.key)))
+                }
+                continue
+            case .put(var object):
+                rv += 1
+                object.resourceVersion = rv
+                current[item.key] = object
+                outcome.events.append(StoreEvent(type: before == nil ? .added : .modified, object: object, previous: before, resourceVersion: rv))
+                outcome.results.append(.success(MutationResult(object: object, changed: true, removed: false, created: before == nil)))
+            case .remove(var object):
+                rv += 1
+                object.resourceVersion = rv
+                current[item.key] = nil
+                outcome.events.append(StoreEvent(type: .deleted, object: object, previous: before, resourceVersion: rv))
+                outcome.results.append(.success(MutationResult(object: object, changed: true, removed: true)))
+            }
+            if touchedSet.insert(item.key).inserted { touched.append(item.key) }
+        }
+        if !outcome.events.isEmpty {
+            try await write(c, events: outcome.events, touched: touched, loaded: loaded, current: current, rv: rv)
+        }
+        return outcome
+    }
+
+    private func load(_ c: PostgresConnection, keys: [ObjectKey]) async throws -> [ObjectKey: Resource] {
+        let unique = Array(Set(keys))
+        let rows = try await c.query(
+            """
+            SELECT o.kind, o.namespace, o.name, o.body FROM objects o
+            JOIN unnest(\(unique.map(\.kind)), \(unique.map(\.namespace)), \(unique.map(\.name))) AS t(kind, namespace, name)
+              ON o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
+            """, logger: logger)
+        var found: [ObjectKey: Resource] = [:]
+        for try await (kind, namespace, name, body) in rows.decode((String, String, String, ByteBuffer).self) {
+            found[ObjectKey(kind: kind, namespace: namespace, name: name)] = try PostgresRows.decode(body)
+        }
+        return found
+    }
+
+    private func write(_ c: PostgresConnection, events: [StoreEvent], touched: [ObjectKey], loaded: [ObjectKey: Resource],
+                       current: [ObjectKey: Resource], rv: Int64) async throws
+    {
+        let empty = ByteBuffer()
+        var log = Columns()
+        for e in events {
+            log.ints.append(e.resourceVersion)
+            log.texts[0].append(e.type.rawValue)
+            log.texts[1].append(e.object.kind)
+            log.texts[2].append(e.object.namespace)
+            log.texts[3].append(e.object.name)
+            log.bytes[0].append(PostgresRows.body(e.object))
+            log.bytes[1].append(e.previous.map(PostgresRows.body) ?? empty)
+        }
+        var puts = Columns()
+        var gone = Columns()
+        var ownersGone = Columns()
+        var ownersNew = Columns()
+        for key in touched {
+            let oldOwners = Set((loaded[key]?.ownerReferences ?? []).map(\.uid))
+            let newOwners = Set((current[key]?.ownerReferences ?? []).map(\.uid))
+            for uid in oldOwners.subtracting(newOwners).sorted() { ownersGone.key(key, first: uid) }
+            for uid in newOwners.subtracting(oldOwners).sorted() { ownersNew.key(key, first: uid) }
+            if let object = current[key] {
+                puts.key(key, first: object.uid)
+                puts.ints.append(object.resourceVersion)
+                puts.texts[4].append(PostgresRows.labelsJSON(object))
+                puts.texts[5].append(PostgresRows.fieldsJSON(object, kinds: kinds))
+                puts.bytes[0].append(PostgresRows.body(object))
+            } else if loaded[key] != nil {
+                gone.key(key, first: nil)
+            }
+        }
+        // Each key is either upserted or deleted, and owner rows only added or removed, so no row
+        // is touched twice by this single statement.
+        let query: PostgresQuery = """
+            WITH new_log AS (
+                INSERT INTO log (rv, type, kind, namespace, name, body, previous)
+                SELECT rv, type, kind, namespace, name, body, NULLIF(previous, ''::bytea)
+                FROM unnest(\(log.ints), \(log.texts[0]), \(log.texts[1]), \(log.texts[2]), \(log.texts[3]), \(log.bytes[0]), \(log.bytes[1]))
+                  AS t(rv, type, kind, namespace, name, body, previous)
+            ), put AS (
+                INSERT INTO objects (kind, namespace, name, uid, rv, labels, fields, body)
+                SELECT kind, namespace, name, uid, rv, labels::jsonb, fields::jsonb, body
+                FROM unnest(\(puts.texts[1]), \(puts.texts[2]), \(puts.texts[3]), \(puts.texts[0]), \(puts.ints), \(puts.texts[4]), \(puts.texts[5]), \(puts.bytes[0]))
+                  AS t(kind, namespace, name, uid, rv, labels, fields, body)
+                ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = EXCLUDED.uid, rv = EXCLUDED.rv,
+                    labels = EXCLUDED.labels, fields = EXCLUDED.fields, body = EXCLUDED.body
+            ), gone AS (
+                DELETE FROM objects o USING unnest(\(gone.texts[1]), \(gone.texts[2]), \(gone.texts[3])) AS t(kind, namespace, name)
+                WHERE o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
+            ), owners_gone AS (
+                DELETE FROM owners o
+                USING unnest(\(ownersGone.texts[0]), \(ownersGone.texts[1]), \(ownersGone.texts[2]), \(ownersGone.texts[3])) AS t(owner_uid, kind, namespace, name)
+                WHERE o.owner_uid = t.owner_uid AND o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
+            ), owners_new AS (
+                INSERT INTO owners (owner_uid, kind, namespace, name)
+                SELECT * FROM unnest(\(ownersNew.texts[0]), \(ownersNew.texts[1]), \(ownersNew.texts[2]), \(ownersNew.texts[3]))
+                ON CONFLICT DO NOTHING
+            ), bump AS (
+                UPDATE revision SET rv = \(rv) RETURNING rv
+            )
+            SELECT pg_notify(\(channel), rv::text) FROM bump
+            """
+        try await c.query(query, logger: logger)
+    }
+
+    /// Column arrays for `unnest`: texts[0] is the uid or owner uid, then kind, namespace, name.
+    private struct Columns {
+        var texts: [[String]] = Array(repeating: [], count: 6)
+        var ints: [Int64] = []
+        var bytes: [[ByteBuffer]] = [[], []]
+
+        mutating func key(_ key: ObjectKey, first: String?) {
+            texts[0].append(first ?? "")
+            texts[1].append(key.kind)
+            texts[2].append(key.namespace)
+            texts[3].append(key.name)
+        }
+    }
+}
