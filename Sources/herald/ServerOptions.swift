@@ -14,6 +14,11 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Store URL: empty for the embedded SQLite store, or postgres://USER:PASS@HOST:PORT/DB (env HERALD_STORE).")
     var store: String = ProcessInfo.processInfo.environment["HERALD_STORE"] ?? ""
 
+    @Option(
+        name: .customLong("sqlite-sync"),
+        help: "Embedded store durability: full (fsync per group commit) or normal (WAL, no fsync) (env HERALD_SQLITE_SYNC).")
+    var sqliteSync: String = ProcessInfo.processInfo.environment["HERALD_SQLITE_SYNC"] ?? "full"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["HERALD_LOG_LEVEL"] ?? "info"
 
@@ -32,7 +37,10 @@ struct ServerOptions: ParsableArguments {
         if store.isEmpty || store.hasPrefix("sqlite:") {
             let dir = store.hasPrefix("sqlite:") ? String(store.dropFirst("sqlite:".count)) : dataDir
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            return try SQLiteStore(path: (dir as NSString).appendingPathComponent("herald.sqlite"))
+            guard let durability = SQLiteStore.Durability(rawValue: sqliteSync) else {
+                throw ValidationError("--sqlite-sync must be full or normal (got \"\(sqliteSync)\")")
+            }
+            return try SQLiteStore(path: (dir as NSString).appendingPathComponent("herald.sqlite"), durability: durability)
         }
         if store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") {
             let configuration: PostgresStoreConfiguration
