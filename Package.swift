@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Workers", targets: ["Workers"]),
         .executable(name: "herald-bench-workers", targets: ["herald-bench-workers"]),
         .library(name: "Broker", targets: ["Broker"]),
+        .library(name: "Controller", targets: ["Controller"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -65,6 +66,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Controller",
+            dependencies: [
+                "HeraldAPI", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -152,6 +163,14 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ControllerTests",
+            dependencies: [
+                "Controller", "Store", "HeraldAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", .product(name: "Logging", package: "swift-log")]),
         // Needs RabbitMQ: `eval "$(scripts/rabbitmq-start.sh)"` sets HERALD_TEST_AMQP_URL; skipped without it.

@@ -1,0 +1,183 @@
+import Foundation
+import HeraldAPI
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Herald's controller (architecture.md): the only component that decides what to send and
+/// when. While it holds the leader lease it keeps informer caches of Notifications,
+/// Deliveries, Templates, Channels and Recipients, reconciles Notifications into Deliveries,
+/// moves Deliveries along in time, publishes jobs and applies the workers' results. A replica
+/// that is not the leader waits and takes over when the leader's lease expires.
+public final class Controller: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Concurrent Notification reconciles.
+        public var notificationWorkers: Int
+        /// Concurrent Delivery steps (publishes of due sends, retries, expiries).
+        public var deliveryWorkers: Int
+        /// Results in flight from the broker, and per batch.
+        public var resultPrefetch: Int
+        public var resultBatch: Int
+        /// A job published with no result after this long is published again.
+        public var queuedTimeout: Double
+        /// Every cached object is handed to the reconcilers again this often.
+        public var resyncPeriod: Double
+        public var leaderElection: LeaderElector.Configuration
+        public var tiers: DelayTierPlanner
+        /// The retry policy when neither Channel nor Notification sets one.
+        public var defaultRetryPolicy: RetryPolicy
+
+        public init(
+            notificationWorkers: Int = 4, deliveryWorkers: Int = 32, resultPrefetch: Int = 1000, resultBatch: Int = 500,
+            queuedTimeout: Double = 300, resyncPeriod: Double = 600,
+            leaderElection: LeaderElector.Configuration = LeaderElector.Configuration(),
+            tiers: DelayTierPlanner = DelayTierPlanner(), defaultRetryPolicy: RetryPolicy = .default
+        ) {
+            self.notificationWorkers = notificationWorkers
+            self.deliveryWorkers = deliveryWorkers
+            self.resultPrefetch = resultPrefetch
+            self.resultBatch = resultBatch
+            self.queuedTimeout = queuedTimeout
+            self.resyncPeriod = resyncPeriod
+            self.leaderElection = leaderElection
+            self.tiers = tiers
+            self.defaultRetryPolicy = defaultRetryPolicy
+        }
+    }
+
+    let store: any Store
+    let publisher: any JobPublisher
+    let results: any ResultSource
+    let configuration: Configuration
+    let checker: any TemplateChecker
+    let clock: any ControllerClock
+    let random: any RandomSource
+    let logger: Logger
+
+    public init(
+        store: any Store, publisher: any JobPublisher, results: any ResultSource, configuration: Configuration = Configuration(),
+        templateChecker: any TemplateChecker = DeclaredVariablesChecker(), clock: any ControllerClock = SystemClock(),
+        random: any RandomSource = SystemRandom(), logger: Logger
+    ) {
+        self.store = store
+        self.publisher = publisher
+        self.results = results
+        self.configuration = configuration
+        self.checker = templateChecker
+        self.clock = clock
+        self.random = random
+        var log = logger
+        log[metadataKey: "component"] = "controller"
+        self.logger = log
+    }
+
+    public func run() async throws {
+        let elector = LeaderElector(store: store, configuration: configuration.leaderElection, clock: clock, logger: logger)
+        try await cancelWhenGracefulShutdown {
+            try await elector.run { try await self.lead() }
+        }
+        logger.info("controller stopped")
+    }
+
+    /// Everything the leader runs; cancelled when leadership is lost or on shutdown. Every term
+    /// starts from fresh caches and queues: nothing from an earlier term is trusted.
+    func lead() async throws {
+        let caches = Caches(store: store, resyncPeriod: configuration.resyncPeriod, logger: logger)
+        let recorder = EventRecorder(store: store, instance: configuration.leaderElection.identity, clock: clock, logger: logger)
+        let notificationQueue = WorkQueue<ObjectKey>(name: "notifications", clock: clock)
+        let deliveryQueue = WorkQueue<ObjectKey>(name: "deliveries", clock: clock)
+        let actions = DeliveryActions(
+            store: store, caches: caches, batcher: PublishBatcher(publisher: publisher), publisher: publisher,
+            recorder: recorder, deliveryQueue: deliveryQueue,
+            settings: .init(
+                clock: clock, random: random, queuedTimeout: configuration.queuedTimeout, tiers: configuration.tiers,
+                defaultPolicy: configuration.defaultRetryPolicy),
+            logger: logger)
+        let notifications = NotificationReconciler(
+            store: store, caches: caches, actions: actions, planner: NotificationPlanner(checker: checker), recorder: recorder,
+            queue: notificationQueue, logger: logger)
+        let deliveries = DeliveryReconciler(caches: caches, actions: actions, logger: logger)
+        let resultProcessor = ResultProcessor(
+            store: store, caches: caches, actions: actions, source: results, prefetch: configuration.resultPrefetch,
+            maxBatch: configuration.resultBatch, logger: logger)
+
+        Self.wire(caches, notificationQueue: notificationQueue, deliveryQueue: deliveryQueue)
+
+        defer {
+            notificationQueue.shutDown()
+            deliveryQueue.shutDown()
+            recorder.finish()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for informer in caches.all {
+                group.addTask { try await informer.run() }
+            }
+            group.addTask { try await recorder.run() }
+            group.addTask { await notificationQueue.run() }
+            group.addTask { await deliveryQueue.run() }
+            group.addTask {
+                try await caches.waitUntilSynced()
+                self.logger.info(
+                    "caches synced; reconciling",
+                    metadata: ["notifications": "\(caches.notifications.count)", "deliveries": "\(caches.deliveries.count)"])
+                await withTaskGroup(of: Void.self) { workers in
+                    workers.addTask {
+                        await notificationQueue.process(workers: self.configuration.notificationWorkers) { key in
+                            await notifications.reconcile(key)
+                        }
+                    }
+                    workers.addTask {
+                        await deliveryQueue.process(workers: self.configuration.deliveryWorkers) { key in
+                            await deliveries.reconcile(key)
+                        }
+                    }
+                    workers.addTask { await resultProcessor.run() }
+                }
+            }
+            // Any part ending means leadership ended or shutdown began: stop the rest.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// What makes which key go into which queue.
+    static func wire(_ caches: Caches, notificationQueue: WorkQueue<ObjectKey>, deliveryQueue: WorkQueue<ObjectKey>) {
+        caches.notifications.addHandler { change in
+            notificationQueue.add(change.object.key)
+            // A spec change (suspend lifted, deliverBy moved, retry policy) concerns its deliveries too.
+            if case .updated(let old, let new) = change, old.generation != new.generation || old.isDeleting != new.isDeleting {
+                for d in caches.deliveries(of: new) where !d.deliveryStatus.phase.isTerminal {
+                    deliveryQueue.add(d.key)
+                }
+            }
+        }
+        caches.deliveries.addHandler { change in
+            let d = change.object
+            // The owner re-aggregates its status on every change of one of its deliveries.
+            if let ref = d.ownerReferences.first(where: { $0.controller && $0.kind == "Notification" }) {
+                notificationQueue.add(ObjectKey(kind: "Notification", namespace: d.namespace, name: ref.name))
+            }
+            switch change {
+            case .added, .resync:
+                if !d.deliveryStatus.phase.isTerminal { deliveryQueue.add(d.key) }
+            case .updated(let old, let new):
+                // Only a change of phase or schedule moves the delivery's timers.
+                let o = old.deliveryStatus
+                let n = new.deliveryStatus
+                if !n.phase.isTerminal
+                    && (o.phase != n.phase || o.nextAttemptTime != n.nextAttemptTime || o.queuedTime != n.queuedTime)
+                {
+                    deliveryQueue.add(d.key)
+                }
+            case .deleted:
+                break
+            }
+        }
+        for informer in [caches.templates, caches.channels, caches.recipients] {
+            informer.addHandler { change in
+                if case .resync = change { return }
+                for n in caches.notificationsUsing(change.object) { notificationQueue.add(n.key) }
+            }
+        }
+    }
+}

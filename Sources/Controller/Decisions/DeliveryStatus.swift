@@ -1,0 +1,109 @@
+import Foundation
+import HeraldAPI
+
+/// The last error of a Delivery (`status.lastError`).
+public struct DeliveryFailure: Sendable, Hashable {
+    public enum Class: String, Sendable, Hashable {
+        case transient, permanent
+    }
+
+    public var errorClass: Class
+    public var code: String
+    public var message: String
+
+    public init(errorClass: Class, code: String, message: String) {
+        self.errorClass = errorClass
+        self.code = code
+        self.message = message
+    }
+
+    var json: JSON {
+        ["class": .string(errorClass.rawValue), "code": .string(code), "message": .string(message)]
+    }
+
+    init?(json: JSON?) {
+        guard let json, let code = json["code"]?.stringValue else { return nil }
+        errorClass = json["class"]?.stringValue.flatMap(Class.init(rawValue:)) ?? .transient
+        self.code = code
+        message = json["message"]?.stringValue ?? ""
+    }
+}
+
+/// A typed view of a Delivery's `status`, the state the `DeliveryStateMachine` works on.
+///
+/// `attempts` counts attempts handed to the broker. `queuedTime` is set while a job for attempt
+/// `attempts` is in the broker (published, no result yet) and cleared when its result is
+/// recorded: a result is current only while it is set, so a redelivered result of an attempt
+/// already recorded is ignored.
+public struct DeliveryStatus: Sendable, Hashable {
+    public var phase: DeliveryPhase
+    public var attempts: Int
+    public var lastAttemptTime: Date?
+    public var nextAttemptTime: Date?
+    public var queuedTime: Date?
+    public var lastError: DeliveryFailure?
+    public var providerMessageID: String?
+    public var renderedDigest: String?
+    /// Why the delivery is in its phase (OptedOut, QuietHours, AttemptsExhausted, …).
+    public var reason: String?
+    /// Fields this view does not model (conditions a newer version wrote), kept on write.
+    var other: [String: JSON] = [:]
+
+    public init(
+        phase: DeliveryPhase = .pending, attempts: Int = 0, lastAttemptTime: Date? = nil, nextAttemptTime: Date? = nil,
+        queuedTime: Date? = nil, lastError: DeliveryFailure? = nil, providerMessageID: String? = nil,
+        renderedDigest: String? = nil, reason: String? = nil
+    ) {
+        self.phase = phase
+        self.attempts = attempts
+        self.lastAttemptTime = lastAttemptTime
+        self.nextAttemptTime = nextAttemptTime
+        self.queuedTime = queuedTime
+        self.lastError = lastError
+        self.providerMessageID = providerMessageID
+        self.renderedDigest = renderedDigest
+        self.reason = reason
+    }
+
+    /// Whether a job for the current attempt is in the broker.
+    public var isDispatched: Bool { queuedTime != nil }
+
+    static let modelled: Set<String> = [
+        "phase", "attempts", "lastAttemptTime", "nextAttemptTime", "queuedTime", "lastError", "providerMessageID",
+        "renderedDigest", "reason",
+    ]
+
+    /// Reads `status`; a missing or unreadable status is a new, Pending delivery.
+    public init(json: JSON?) {
+        let o = json?.objectValue ?? [:]
+        phase = o["phase"]?.stringValue.flatMap(DeliveryPhase.init(rawValue:)) ?? .pending
+        attempts = Int(o["attempts"]?.intValue ?? 0)
+        lastAttemptTime = PreciseTime.parse(o["lastAttemptTime"])
+        nextAttemptTime = PreciseTime.parse(o["nextAttemptTime"])
+        queuedTime = PreciseTime.parse(o["queuedTime"])
+        lastError = DeliveryFailure(json: o["lastError"])
+        providerMessageID = o["providerMessageID"]?.stringValue
+        renderedDigest = o["renderedDigest"]?.stringValue
+        reason = o["reason"]?.stringValue
+        other = o.filter { !Self.modelled.contains($0.key) }
+    }
+
+    public var json: JSON {
+        var o = other
+        o["phase"] = .string(phase.rawValue)
+        o["attempts"] = .int(Int64(attempts))
+        o["lastAttemptTime"] = lastAttemptTime.map { .string(PreciseTime.format($0)) }
+        o["nextAttemptTime"] = nextAttemptTime.map { .string(PreciseTime.format($0)) }
+        o["queuedTime"] = queuedTime.map { .string(PreciseTime.format($0)) }
+        o["lastError"] = lastError?.json
+        o["providerMessageID"] = providerMessageID.map(JSON.string)
+        o["renderedDigest"] = renderedDigest.map(JSON.string)
+        o["reason"] = reason.map(JSON.string)
+        return .object(o)
+    }
+}
+
+extension Resource {
+    /// This Delivery's status as a typed value.
+    public var deliveryStatus: DeliveryStatus { DeliveryStatus(json: status) }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import HeraldAPI
+import Logging
+import ServiceLifecycle
+import Store
+import Synchronization
+
+/// An in-memory cache of one kind, kept current from the store: list, then watch from the
+/// list's resourceVersion; re-list when the watch expires or ends; a periodic resync hands
+/// every cached object to the handlers again (level-triggered reconcilers catch anything missed).
+///
+/// Indexers map an object to index values (for example a Delivery to its owner's uid) so
+/// reconcilers find related objects without scanning. Handlers run on the watch loop and must
+/// be quick (they enqueue keys).
+public final class Informer: Service, Sendable {
+    public typealias IndexFunction = @Sendable (Resource) -> [String]
+
+    public enum Change: Sendable {
+        case added(Resource)
+        case updated(old: Resource, new: Resource)
+        case deleted(Resource)
+        /// The periodic resync: the object did not change.
+        case resync(Resource)
+
+        public var object: Resource {
+            switch self {
+            case .added(let r), .deleted(let r), .resync(let r): return r
+            case .updated(_, let r): return r
+            }
+        }
+    }
+
+    public typealias Handler = @Sendable (Change) -> Void
+
+    struct State {
+        var objects: [ObjectKey: Resource] = [:]
+        var indices: [String: [String: Set<ObjectKey>]] = [:]
+        /// Every change up to this resourceVersion (of any kind) has been applied.
+        var seenResourceVersion: Int64 = 0
+        var synced = false
+        var handlers: [Handler] = []
+    }
+
+    public let kind: String
+    let store: any Store
+    let indexers: [String: IndexFunction]
+    let resyncPeriod: Double
+    let logger: Logger
+    let state = Mutex(State())
+
+    public init(
+        store: any Store, kind: String, indexers: [String: IndexFunction] = [:], resyncPeriod: Double = 300,
+        logger: Logger
+    ) {
+        self.store = store
+        self.kind = kind
+        self.indexers = indexers
+        self.resyncPeriod = resyncPeriod
+        var log = logger
+        log[metadataKey: "informer"] = .string(kind)
+        self.logger = log
+    }
+
+    /// Adds a handler; call before `run`.
+    public func addHandler(_ handler: @escaping Handler) {
+        state.withLock { $0.handlers.append(handler) }
+    }
+
+    // MARK: reads
+
+    public func get(_ key: ObjectKey) -> Resource? {
+        state.withLock { $0.objects[key] }
+    }
+
+    public func get(namespace: String, name: String) -> Resource? {
+        get(ObjectKey(kind: kind, namespace: namespace, name: name))
+    }
+
+    /// Cached objects, in one namespace or all.
+    public func list(namespace: String? = nil) -> [Resource] {
+        state.withLock { s in
+            if let namespace { return s.objects.values.filter { $0.namespace == namespace } }
+            return Array(s.objects.values)
+        }
+    }
+
+    public func byIndex(_ index: String, _ value: String) -> [Resource] {
+        state.withLock { s in
+            guard let keys = s.indices[index]?[value] else { return [] }
+            return keys.compactMap { s.objects[$0] }
+        }
+    }
+
+    public var count: Int { state.withLock { $0.objects.count } }
+    public var hasSynced: Bool { state.withLock { $0.synced } }
+    public var seenResourceVersion: Int64 { state.withLock { $0.seenResourceVersion } }
+
+    /// Waits until the first list is in the cache.
+    public func waitUntilSynced() async throws {
+        while !hasSynced {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Waits until the cache reflects every change up to `resourceVersion`, so a reconciler reads
+    /// its own writes. False on timeout.
+    @discardableResult
+    public func waitFor(resourceVersion: Int64, timeout: Double = 5) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+        while seenResourceVersion < resourceVersion {
+            if ContinuousClock.now >= deadline || Task.isCancelled { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return true
+    }
+
+    // MARK: running
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            if resyncPeriod > 0 { group.addTask { await self.resyncLoop() } }
+            await self.listAndWatch()
+            group.cancelAll()
+        }
+    }
+
+    private func listAndWatch() async {
+        var failures = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let list = try await store.list(kind: kind, namespace: nil, options: ListOptions())
+                replace(with: list.items, resourceVersion: list.resourceVersion)
+                failures = 0
+                let events = try await store.watchAll(after: list.resourceVersion)
+                for try await event in events.cancelOnGracefulShutdown() {
+                    apply(event)
+                }
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                logger.debug("watch ended; re-listing")
+            } catch is CancellationError {
+                return
+            } catch let error as StoreError {
+                if case .expired = error {
+                    logger.notice("watch expired; re-listing", metadata: ["error": "\(error)"])
+                    continue
+                }
+                failures += 1
+                logger.warning("list/watch failed; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
+                try? await Task.sleep(for: .milliseconds(min(5000, 100 * (1 << min(failures, 6)))))
+            } catch {
+                failures += 1
+                logger.warning("list/watch failed; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
+                try? await Task.sleep(for: .milliseconds(min(5000, 100 * (1 << min(failures, 6)))))
+            }
+        }
+    }
+
+    private func resyncLoop() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .milliseconds(Int64(resyncPeriod * 1000))) } catch { return }
+            let (objects, handlers) = state.withLock { (Array($0.objects.values), $0.handlers) }
+            for object in objects {
+                for h in handlers { h(.resync(object)) }
+            }
+        }
+    }
+
+    /// Replaces the cache with a fresh list, telling handlers what changed meanwhile.
+    func replace(with items: [Resource], resourceVersion: Int64) {
+        var changes: [Change] = []
+        let handlers = state.withLock { s -> [Handler] in
+            var fresh: [ObjectKey: Resource] = [:]
+            fresh.reserveCapacity(items.count)
+            for item in items { fresh[item.key] = item }
+            for (key, old) in s.objects where fresh[key] == nil {
+                changes.append(.deleted(old))
+            }
+            for (key, new) in fresh {
+                if let old = s.objects[key] {
+                    if old.resourceVersion != new.resourceVersion { changes.append(.updated(old: old, new: new)) }
+                } else {
+                    changes.append(.added(new))
+                }
+            }
+            s.objects = fresh
+            s.indices = [:]
+            for item in items { index(item, into: &s.indices) }
+            s.seenResourceVersion = max(s.seenResourceVersion, resourceVersion)
+            s.synced = true
+            return s.handlers
+        }
+        for change in changes {
+            for h in handlers { h(change) }
+        }
+    }
+
+    func apply(_ event: StoreEvent) {
+        var change: Change?
+        let handlers = state.withLock { s -> [Handler] in
+            defer { s.seenResourceVersion = max(s.seenResourceVersion, event.resourceVersion) }
+            guard event.object.kind == kind else { return [] }
+            let key = event.object.key
+            let old = s.objects[key]
+            if let old { unindex(old, from: &s.indices) }
+            switch event.type {
+            case .deleted:
+                s.objects[key] = nil
+                change = .deleted(old ?? event.object)
+            case .added, .modified:
+                s.objects[key] = event.object
+                index(event.object, into: &s.indices)
+                change = old.map { .updated(old: $0, new: event.object) } ?? .added(event.object)
+            }
+            return s.handlers
+        }
+        guard let change else { return }
+        for h in handlers { h(change) }
+    }
+
+    private func index(_ r: Resource, into indices: inout [String: [String: Set<ObjectKey>]]) {
+        for (name, fn) in indexers {
+            for value in fn(r) { indices[name, default: [:]][value, default: []].insert(r.key) }
+        }
+    }
+
+    private func unindex(_ r: Resource, from indices: inout [String: [String: Set<ObjectKey>]]) {
+        for (name, fn) in indexers {
+            for value in fn(r) {
+                indices[name]?[value]?.remove(r.key)
+                if indices[name]?[value]?.isEmpty == true { indices[name]?[value] = nil }
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import HeraldAPI
+import Logging
+import Store
+import Synchronization
+
+/// Reconciles one Notification: keeps the finalizer, plans its Deliveries, creates the missing
+/// ones (dispatching those due now in the same write), cancels pairs that left the spec, and
+/// writes the aggregate status when it changed. On deletion it cancels what is still pending
+/// and then lets the object go.
+struct NotificationReconciler: Sendable {
+    static let finalizer = "herald.dev/cancel"
+
+    let store: any Store
+    let caches: Caches
+    let actions: DeliveryActions
+    let planner: NotificationPlanner
+    let aggregator = StatusAggregator()
+    let recorder: EventRecorder
+    let queue: WorkQueue<ObjectKey>
+    let logger: Logger
+
+    var clock: any ControllerClock { actions.settings.clock }
+
+    /// True when done; false to retry with backoff.
+    func reconcile(_ key: ObjectKey) async -> Bool {
+        guard let n = caches.notifications.get(key) else { return true }
+        var log = logger
+        log[metadataKey: "notification"] = .string("\(key.namespace)/\(key.name)")
+        log[metadataKey: "correlationID"] = .string(n.uid)
+        do {
+            if n.isDeleting {
+                try await finalize(n, log)
+            } else {
+                try await sync(n, log)
+            }
+            return true
+        } catch StoreError.notFound {
+            return true
+        } catch {
+            log.warning("reconcile failed; will retry", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    // MARK: deletion
+
+    /// Cancels every delivery still in flight, then removes the finalizer so the store deletes
+    /// the Notification (and the garbage collector its Deliveries).
+    func finalize(_ n: Resource, _ log: Logger) async throws {
+        guard n.finalizers.contains(Self.finalizer) else { return }
+        let now = clock.now()
+        let inFlight = caches.deliveries(of: n).filter { !$0.deliveryStatus.phase.isTerminal }
+        let ctx = actions.context(notification: n, channel: nil, now: now)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for d in inFlight {
+                group.addTask {
+                    do {
+                        _ = try await actions.apply(
+                            .canceled(reason: "NotificationDeleted", message: "the notification is being deleted"), to: d.key,
+                            context: ctx)
+                    } catch StoreError.notFound {}
+                }
+            }
+            try await group.waitForAll()
+        }
+        if !inFlight.isEmpty {
+            recorder.record(.normal("Canceled", "canceled \(inFlight.count) pending deliveries"), about: n)
+            log.info("canceled pending deliveries", metadata: ["count": "\(inFlight.count)"])
+        }
+        _ = try await store.guaranteedUpdate(n.key) { current in
+            guard current.uid == n.uid else { return current }
+            var next = current
+            next.finalizers = current.finalizers.filter { $0 != Self.finalizer }
+            return next
+        }
+    }
+
+    // MARK: sync
+
+    func sync(_ original: Resource, _ log: Logger) async throws {
+        var n = original
+        if !n.finalizers.contains(Self.finalizer) {
+            let result = try await store.guaranteedUpdate(n.key) { current in
+                guard current.uid == original.uid, !current.isDeleting, !current.finalizers.contains(Self.finalizer) else {
+                    return current
+                }
+                var next = current
+                next.finalizers = current.finalizers + [Self.finalizer]
+                return next
+            }
+            n = result.object
+        }
+
+        let now = clock.now()
+        let ns = n.namespace
+        var channels: [String: Resource] = [:]
+        for name in n.spec?["channels"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            if let ch = caches.channel(namespace: ns, name: name) { channels[name] = ch }
+        }
+        let owned = caches.deliveries(of: n)
+        let plan = planner.plan(
+            NotificationPlanner.Input(
+                notification: n, template: caches.template(for: n), channels: channels,
+                recipients: caches.recipients.list(namespace: ns), deliveries: owned, now: now))
+        for note in plan.events { recorder.record(note, about: n) }
+
+        var highestWrite: Int64 = 0
+        if !plan.creates.isEmpty {
+            highestWrite = max(highestWrite, try await create(plan.creates, for: n, channels: channels, now: now, log))
+        }
+        if !plan.cancels.isEmpty {
+            let ctx = actions.context(notification: n, channel: nil, now: now)
+            for name in plan.cancels {
+                let key = ObjectKey(kind: "Delivery", namespace: ns, name: name)
+                let (_, written) = try await actions.apply(
+                    .canceled(reason: "RemovedFromSpec", message: "the recipient or channel left the notification's spec"),
+                    to: key, context: ctx)
+                highestWrite = max(highestWrite, written.resourceVersion)
+            }
+            recorder.record(.normal("Canceled", "canceled \(plan.cancels.count) deliveries whose pair left the spec"), about: n)
+        }
+        // Read our own writes before counting.
+        if highestWrite > 0 { await caches.deliveries.waitFor(resourceVersion: highestWrite) }
+
+        try await writeStatus(n, plan: plan, now: now, log)
+    }
+
+    /// Creates planned deliveries concurrently (the store commits them together), then
+    /// publishes the jobs of those due now in one batch. Returns the highest resourceVersion written.
+    func create(_ planned: [PlannedDelivery], for n: Resource, channels: [String: Resource], now: Date, _ log: Logger)
+        async throws -> Int64
+    {
+        typealias Created = (Resource, DeliveryStateMachine.Transition)
+        let created: [Created] = try await withThrowingTaskGroup(of: Created?.self) { group in
+            for p in planned {
+                group.addTask {
+                    let channel = channels[p.spec["channel"]?.stringValue ?? ""]
+                    let ctx = actions.context(notification: n, channel: channel, now: now)
+                    // Decide the first step now, so a delivery due at once is created Queued and
+                    // its job published right after: one write per delivery, not two.
+                    let t = actions.machine.handle(.tick, status: p.status, context: ctx)
+                    var planned = p
+                    planned.status = t.status
+                    do {
+                        let object = try await store.create(planned.resource(owner: n), options: WriteOptions(keepStatus: true))
+                        return (object, t)
+                    } catch StoreError.alreadyExists {
+                        // A stale cache or an earlier reconcile created it; the informer brings it.
+                        return nil
+                    }
+                }
+            }
+            var out: [Created] = []
+            for try await c in group { if let c { out.append(c) } }
+            return out
+        }
+        guard !created.isEmpty else { return 0 }
+        let counts = Dictionary(grouping: created, by: { $0.0.deliveryStatus.phase }).mapValues(\.count)
+        let summary = counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue.lowercased())" }
+        recorder.record(
+            .normal(
+                "DeliveriesCreated",
+                "created \(created.count) \(created.count == 1 ? "delivery" : "deliveries") (\(summary.joined(separator: ", ")))"),
+            about: n)
+        log.info("created deliveries", metadata: ["count": "\(created.count)"])
+
+        // Publish everything due now together; failures leave the deliveries Queued, and the
+        // queued timeout publishes them again.
+        var byTier: [Double?: [DeliveryJob]] = [:]
+        for (object, t) in created {
+            let channel = channels[object.spec?["channel"]?.stringValue ?? ""]
+            for action in t.actions {
+                switch action {
+                case .publish(let attempt, let tier):
+                    byTier[tier, default: []].append(
+                        try actions.job(for: object, notification: n, channel: channel, attempt: attempt))
+                case .wake(let at):
+                    actions.deliveryQueue.add(object.key, at: at)
+                case .record(let note):
+                    recorder.record(note, about: object)
+                case .deadLetter:
+                    break
+                }
+            }
+        }
+        for (tier, jobs) in byTier {
+            do {
+                try await actions.batcher.publish(jobs, delaySeconds: tier)
+            } catch {
+                // Channels differ per job only in the retry policy, which taking back ignores.
+                await actions.revert(jobs, notification: n, channel: nil, error: error)
+                throw error
+            }
+        }
+        return created.map(\.0.resourceVersion).max() ?? 0
+    }
+
+    /// Writes the aggregate status when it differs from the stored one, and records an Event
+    /// when a condition flips.
+    func writeStatus(_ n: Resource, plan: NotificationPlan, now: Date, _ log: Logger) async throws {
+        let current = caches.deliveries(of: n).filter { Int($0.spec?["round"]?.intValue ?? 0) == plan.round }
+            .map(\.deliveryStatus)
+        let aggregator = self.aggregator
+        let uid = n.uid
+        let suspended = n.spec?["suspend"]?.boolValue == true
+        let before = n.status
+        let result = try await store.guaranteedUpdate(n.key, target: .status) { stored in
+            guard stored.uid == uid else { return stored }
+            var next = stored
+            next.status = aggregator.status(
+                StatusAggregator.Input(
+                    generation: stored.generation, accepted: plan.accepted, suspended: suspended, round: plan.round,
+                    deliveries: current, current: stored.status, now: now))
+            return next
+        }
+        guard result.changed else { return }
+        let after = result.object
+        for type in ["Accepted", "Delivered"] {
+            let old = before?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type }
+            guard let new = after.condition(type) else { continue }
+            let oldState = old.map { "\($0["status"]?.stringValue ?? "")/\($0["reason"]?.stringValue ?? "")" }
+            let newState = "\(new["status"]?.stringValue ?? "")/\(new["reason"]?.stringValue ?? "")"
+            guard oldState != newState else { continue }
+            if let note = Self.note(forCondition: type, new) { recorder.record(note, about: after) }
+        }
+        log.debug("status written", metadata: ["phase": .string(after.status?["phase"]?.stringValue ?? "")])
+    }
+
+    static func note(forCondition type: String, _ c: JSON) -> EventNote? {
+        let status = c["status"]?.stringValue ?? ""
+        let reason = c["reason"]?.stringValue ?? ""
+        let message = c["message"]?.stringValue ?? ""
+        switch (type, status) {
+        case ("Accepted", "False"): return .warning(reason, message)
+        case ("Accepted", "True"): return .normal("Accepted", message)
+        case ("Delivered", "True"): return .normal("Delivered", message)
+        case ("Delivered", "False") where ["Failed", "PartiallyFailed", "Expired"].contains(reason):
+            return .warning(reason, message)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import HeraldAPI
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Consumes workers' results in batches: each result is applied to its Delivery through the
+/// state machine (concurrently; the store commits the batch's writes together), follow-ups are
+/// carried out (a retry published into its delay tier, a dead letter), and the batch is
+/// acknowledged with one ack once all of it is durable. A failure leaves the batch
+/// unacknowledged: the subscription restarts and the broker delivers it again, and results
+/// already applied are then ignored as not current.
+struct ResultProcessor: Sendable {
+    let store: any Store
+    let caches: Caches
+    let actions: DeliveryActions
+    let source: any ResultSource
+    let prefetch: Int
+    let maxBatch: Int
+    let logger: Logger
+
+    func run() async {
+        var failures = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let subscription = try await source.subscribe(prefetch: prefetch)
+                failures = 0
+                try await consume(subscription)
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                logger.warning("result consumer failed; resubscribing", metadata: ["error": "\(error)", "failures": "\(failures)"])
+            }
+            try? await Task.sleep(for: .milliseconds(min(5000, 100 * (1 << min(failures, 6)))))
+        }
+    }
+
+    private func consume(_ subscription: any ResultSubscription) async throws {
+        let buffer = BatchBuffer<ReceivedResult>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { buffer.finish() }
+                while let r = try await subscription.next() { buffer.append(r) }
+            }
+            group.addTask {
+                while let batch = await buffer.next(max: maxBatch) {
+                    try await process(batch, subscription)
+                }
+            }
+            do {
+                try await group.next()
+                // The reader ended (subscription closed) or the processor drained: stop both.
+                group.cancelAll()
+            } catch {
+                group.cancelAll()
+                await subscription.cancel()
+                throw error
+            }
+        }
+        await subscription.cancel()
+    }
+
+    func process(_ batch: [ReceivedResult], _ subscription: any ResultSubscription) async throws {
+        guard let last = batch.last else { return }
+        var decoded: [(DeliveryResult, Bool)] = []
+        for r in batch {
+            do {
+                decoded.append((try DeliveryResult.decode(r.body), r.redelivered))
+            } catch {
+                logger.error("unreadable result dead-lettered", metadata: ["error": "\(error)"])
+                try await subscription.reject(r)
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (result, redelivered) in decoded {
+                group.addTask { try await apply(result, redelivered: redelivered) }
+            }
+            try await group.waitForAll()
+        }
+        try await subscription.acknowledge(through: last)
+    }
+
+    func apply(_ result: DeliveryResult, redelivered: Bool) async throws {
+        var log = logger
+        log[metadataKey: "correlationID"] = .string("\(result.deliveryUID).\(result.attempt)")
+        var delivery = caches.delivery(uid: result.deliveryUID)
+        if delivery == nil {
+            // Created a moment ago and not in the cache yet? Catch up with the store once.
+            let rv = try await store.currentResourceVersion()
+            await caches.deliveries.waitFor(resourceVersion: rv, timeout: 2)
+            delivery = caches.delivery(uid: result.deliveryUID)
+        }
+        guard let d = delivery else {
+            log.debug("result for a delivery that no longer exists; dropped")
+            return
+        }
+        log[metadataKey: "delivery"] = .string("\(d.namespace)/\(d.name)")
+        guard let n = caches.owner(of: d) else {
+            log.debug("result for a delivery whose notification is gone; dropped")
+            return
+        }
+        let channel = caches.channel(namespace: d.namespace, name: d.spec?["channel"]?.stringValue ?? "")
+        let ctx = actions.context(notification: n, channel: channel, now: actions.settings.clock.now())
+        let report = DeliveryStateMachine.Report(result)
+        let (t, written) = try await actions.apply(.result(report), to: d.key, context: ctx)
+        if let why = t.ignored {
+            log.debug("result ignored", metadata: ["why": .string(why), "redelivered": "\(redelivered)"])
+            return
+        }
+        log.debug(
+            "result applied",
+            metadata: ["outcome": .string(result.outcome.rawValue), "phase": .string(t.status.phase.rawValue)])
+        if let stale = result.staleAddress {
+            await markStale(stale, recipient: d.spec?["recipient"]?.stringValue, namespace: d.namespace, log)
+        }
+        do {
+            try await actions.perform(t, delivery: written, notification: n, channel: channel, logger: log)
+        } catch {
+            // The status is recorded; a failed retry publish was taken back and is published
+            // again by the delivery's next tick, so the result itself is done.
+            log.warning("follow-up of a result failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Lists an address a provider reported gone on the Recipient (`status.staleAddresses`).
+    func markStale(_ stale: StaleAddress, recipient: String?, namespace: String, _ log: Logger) async {
+        guard let recipient, caches.recipients.get(namespace: namespace, name: recipient) != nil else { return }
+        let key = ObjectKey(kind: "Recipient", namespace: namespace, name: recipient)
+        do {
+            _ = try await store.guaranteedUpdate(key, target: .status) { current in
+                var list = current.status?["staleAddresses"]?.arrayValue ?? []
+                guard !list.contains(.string(stale.value)) else { return current }
+                list.append(.string(stale.value))
+                var next = current
+                next.json.set(path: ["status", "staleAddresses"], to: .array(list))
+                return next
+            }
+        } catch {
+            log.notice("could not mark a stale address", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import HeraldAPI
+import Logging
+import Store
+import Synchronization
+import Testing
+
+@testable import Controller
+
+@Suite(.serialized) struct InformerTests {
+    @Test func listsWatchesAndIndexes() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        try await t.create("Channel", "a", ["type": "log"])
+        let informer = Informer(
+            store: t.store, kind: "Channel", indexers: ["type": { [$0.spec?["type"]?.stringValue ?? ""] }], resyncPeriod: 0,
+            logger: Logger(label: "test"))
+        let changes = Locked<[String]>([])
+        informer.addHandler { change in
+            let tag: String
+            switch change {
+            case .added(let r): tag = "added \(r.name)"
+            case .updated(_, let r): tag = "updated \(r.name)"
+            case .deleted(let r): tag = "deleted \(r.name)"
+            case .resync(let r): tag = "resync \(r.name)"
+            }
+            changes.withLock { $0.append(tag) }
+        }
+        let run = Task { try await informer.run() }
+        defer { run.cancel() }
+        try await informer.waitUntilSynced()
+        #expect(informer.get(namespace: "default", name: "a") != nil)
+        let b = try await t.create("Channel", "b", ["type": "webhook", "webhook": ["url": "https://x.io"]])
+        #expect(await informer.waitFor(resourceVersion: b.resourceVersion))
+        #expect(informer.byIndex("type", "webhook").map(\.name) == ["b"])
+        // A change of the indexed value moves it.
+        let updated = try await t.store.guaranteedUpdate(b.key) { r in
+            var n = r
+            n.spec?["type"] = "log"
+            return n
+        }
+        #expect(await informer.waitFor(resourceVersion: updated.object.resourceVersion))
+        #expect(informer.byIndex("type", "webhook").isEmpty)
+        #expect(Set(informer.byIndex("type", "log").map(\.name)) == ["a", "b"])
+        let deleted = try await t.store.delete(b.key)
+        #expect(await informer.waitFor(resourceVersion: deleted.object.resourceVersion + 1, timeout: 0.2) == false)
+        #expect(informer.get(b.key) == nil)
+        #expect(changes.withLock { $0 } == ["added a", "added b", "updated b", "deleted b"])
+    }
+
+    @Test func resyncHandsObjectsAgain() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        try await t.create("Channel", "a", ["type": "log"])
+        let informer = Informer(store: t.store, kind: "Channel", resyncPeriod: 0.1, logger: Logger(label: "test"))
+        let resyncs = Atomic<Int>(0)
+        informer.addHandler { if case .resync = $0 { resyncs.add(1, ordering: .relaxed) } }
+        let run = Task { try await informer.run() }
+        defer { run.cancel() }
+        try await Task.sleep(for: .milliseconds(350))
+        let count = resyncs.load(ordering: .relaxed)
+        #expect(count >= 2)
+    }
+}
+
+@Suite(.serialized) struct LeaderElectionTests {
+    let config = LeaderElector.Configuration(leaseName: "test", identity: "a", leaseDuration: 1, renewPeriod: 0.2, retryPeriod: 0.1)
+
+    func elector(_ store: any Store, _ identity: String) -> LeaderElector {
+        var c = config
+        c.identity = identity
+        return LeaderElector(store: store, configuration: c, logger: Logger(label: "test"))
+    }
+
+    @Test func secondReplicaTakesOverWhenTheLeaderStops() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        let leading = Locked<[String]>([])
+        let a = Task {
+            try await elector(t.store, "a").run {
+                leading.withLock { $0.append("a") }
+                try await Task.sleep(for: .seconds(60))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let b = Task {
+            try await elector(t.store, "b").run {
+                leading.withLock { $0.append("b") }
+                try await Task.sleep(for: .seconds(60))
+            }
+        }
+        defer { b.cancel() }
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(leading.withLock { $0 } == ["a"])
+        a.cancel()
+        _ = await a.result
+        // a released the lease on its way out: b leads within its retry period.
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(leading.withLock { $0 } == ["a", "b"])
+    }
+
+    @Test func takesOverAnExpiredLeaseOfADeadLeader() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        // A leader that died without releasing: its lease just runs out.
+        let ghost = try await t.store.acquireLease("test", holder: "ghost", duration: 1, now: Date())
+        #expect(ghost != nil)
+        let started = Date()
+        let leading = Locked<Date?>(nil)
+        let b = Task {
+            try await elector(t.store, "b").run {
+                leading.withLock { $0 = Date() }
+                try await Task.sleep(for: .seconds(60))
+            }
+        }
+        defer { b.cancel() }
+        while leading.withLock({ $0 }) == nil && Date().timeIntervalSince(started) < 5 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let at = try #require(leading.withLock { $0 })
+        #expect(at.timeIntervalSince(started) >= 0.9)
+    }
+
+    @Test func stopsWorkingWhenTheLeaseIsLost() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        let cancelled = Atomic<Bool>(false)
+        let run = Task {
+            try await elector(t.store, "a").run {
+                do { try await Task.sleep(for: .seconds(60)) } catch { cancelled.store(true, ordering: .relaxed) }
+            }
+        }
+        defer { run.cancel() }
+        try await Task.sleep(for: .milliseconds(100))
+        // Someone else takes the lease (an operator, or clocks far apart): renew is refused.
+        try await Task.sleep(for: .milliseconds(1100))
+        _ = try await t.store.acquireLease("test", holder: "intruder", duration: 30, now: Date().addingTimeInterval(5))
+        try await Task.sleep(for: .milliseconds(500))
+        let wasCancelled = cancelled.load(ordering: .relaxed)
+        #expect(wasCancelled)
+    }
+}
+
+@Suite(.serialized) struct EventRecorderTests {
+    @Test func aggregatesRepeats() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        let n = try await t.create("Notification", "n", ["message": ["text": "x"], "channels": ["log"], "to": [["address": ["email": "a@x.io"]]]])
+        let recorder = EventRecorder(store: t.store, instance: "test", logger: Logger(label: "test"))
+        let run = Task { try await recorder.run() }
+        recorder.record(.warning("TemplateNotFound", "Template \"x\" not found"), about: n)
+        recorder.record(.warning("TemplateNotFound", "Template \"x\" not found"), about: n)
+        recorder.record(.normal("Delivered", "1/1 delivered"), about: n)
+        recorder.finish()
+        try await run.value
+        let events = try await t.store.list(kind: "Event", namespace: "default", options: ListOptions()).items
+        #expect(events.count == 2)
+        let warning = try #require(events.first { $0.json["reason"] == "TemplateNotFound" })
+        #expect(warning.json["count"] == 2)
+        #expect(warning.json["type"] == "Warning")
+        #expect(warning.json["involvedObject"]?["uid"] == .string(n.uid))
+        #expect(warning.json["involvedObject"]?["kind"] == "Notification")
+        #expect(warning.json["involvedObject"]?["apiVersion"] == "herald.dev/v1alpha1")
+        #expect(warning.json["source"]?["component"] == "herald-controller")
+        #expect(warning.json["firstTimestamp"] != nil && warning.json["lastTimestamp"] != nil)
+        #expect(warning.apiVersion == "v1")
+        #expect(Validation.dns1123SubdomainProblem(warning.name) == nil)
+    }
+}
