@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "HeraldAPI", "Store",
+                "HeraldAPI", "Store", "Broker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,8 +83,10 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldAPI", "Store", "APIServer",
+                "HeraldAPI", "Store", "APIServer", "Controller", "Broker", "Workers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

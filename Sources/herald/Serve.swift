@@ -10,12 +10,13 @@ import Store
 /// `herald serve`: everything in one process on the embedded default.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the API (and, when built in, the controller and workers) in one process.")
+        abstract: "Run the API, the controller and the workers in one process.")
 
     @OptionGroup var options: ServerOptions
+    @OptionGroup var brokerOptions: BrokerOptions
 
     func run() async throws {
-        try await runAPIServer(options: options, role: "serve")
+        try await runAPIServer(options: options, role: "serve", brokerOptions: brokerOptions)
     }
 }
 
@@ -30,7 +31,9 @@ struct APIServerCommand: AsyncParsableCommand {
     }
 }
 
-func runAPIServer(options: ServerOptions, role: String) async throws {
+/// Runs the API; with `brokerOptions` (`herald serve`) the controller and the workers too, on
+/// the embedded broker unless `--broker` names a RabbitMQ.
+func runAPIServer(options: ServerOptions, role: String, brokerOptions: BrokerOptions? = nil) async throws {
     LoggingSetup.bootstrap(level: options.logLevel)
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -49,9 +52,29 @@ func runAPIServer(options: ServerOptions, role: String) async throws {
             ])
     }
     let gc = GarbageCollector(store: store, logger: logger)
+    // Shutdown runs in reverse order: workers stop consuming first, the broker goes last.
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+    var workerParts: Roles.WorkerParts?
+    if let brokerOptions {
+        let broker = try brokerOptions.openBroker(logger: logger)
+        if let service = broker as? any Service { services.append(.init(service: service)) }
+        services += [.init(service: app), .init(service: gc)]
+        services.append(.init(service: Roles.controller(store: store, broker: broker, logger: logger)))
+        let parts = Roles.workerParts()
+        workerParts = parts
+        services.append(
+            .init(
+                service: Roles.worker(
+                    broker: broker, secrets: StoreSecretResolver(store: store), parts: parts,
+                    concurrency: brokerOptions.workerConcurrency, logger: logger)))
+        logger.info("controller and workers built in", metadata: ["broker": .string(brokerOptions.redacted)])
+    } else {
+        services += [.init(service: app), .init(service: gc)]
+    }
+    defer { workerParts?.shutdown() }
     let group = ServiceGroup(
         configuration: .init(
-            services: [.init(service: app), .init(service: gc)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
     try await group.run()

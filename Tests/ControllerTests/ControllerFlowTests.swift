@@ -48,7 +48,8 @@ import Testing
         let t = try TestStore()
         defer { t.remove() }
         let broker = TestBroker { job in
-            job.attempt == 1 ? TestBroker.result(job, .transient, code: "HTTP503", message: "unavailable") : TestBroker.result(job, .delivered)
+            job.attempt == 1
+                ? TestBroker.result(job, .transient, code: "HTTP503", message: "unavailable") : TestBroker.result(job, .delivered)
         }
         let phases = Locked<[String]>([])
         try await withController(t.store, broker: broker) {
@@ -166,11 +167,15 @@ import Testing
             try await t.create("Channel", "log", ["type": "log"])
             try await t.create(
                 "Notification", "tpl",
-                ["templateRef": ["name": "welcome"], "variables": ["name": "Ada"], "channels": ["log"], "to": [["address": ["email": "a@x.io"]]]])
+                [
+                    "templateRef": ["name": "welcome"], "variables": ["name": "Ada"], "channels": ["log"],
+                    "to": [["address": ["email": "a@x.io"]]],
+                ])
             let n = try await t.waitFor("Notification", "tpl") { $0?.condition("Accepted")?["reason"] == "TemplateNotFound" }
             #expect(n?.conditionStatus("Accepted") == "False")
             #expect(n?.condition("Accepted")?["message"]?.stringValue?.contains("\"welcome\"") == true)
-            try await t.create("Template", "welcome", ["variables": [["name": "name", "required": true]], "chat": ["text": "Hi {{name}}"]])
+            try await t.create(
+                "Template", "welcome", ["variables": [["name": "name", "required": true]], "chat": ["text": "Hi {{name}}"]])
             try await t.waitFor("Notification", "tpl") { $0?.conditionStatus("Delivered") == "True" }
             #expect(broker.published.first?.job.template["chat"]?["text"] == "Hi {{name}}")
             let events = try await t.store.list(kind: "Event", namespace: "default", options: ListOptions()).items
@@ -244,7 +249,8 @@ import Testing
         broker.failNextPublishes(1)
         try await withController(t.store, broker: broker) {
             try await t.create("Channel", "log", ["type": "log"])
-            try await t.create("Notification", "retrypub", ["message": inline, "channels": ["log"], "to": [["address": ["email": "a@x.io"]]]])
+            try await t.create(
+                "Notification", "retrypub", ["message": inline, "channels": ["log"], "to": [["address": ["email": "a@x.io"]]]])
             try await t.waitFor("Notification", "retrypub", timeout: 10) { $0?.conditionStatus("Delivered") == "True" }
             let d = try await t.deliveries(of: "retrypub").first
             #expect(d?.status?["attempts"] == 1)

@@ -62,7 +62,8 @@ import Testing
         #expect(t.status == queued(attempt: 2, at: t0))
         // A redelivered result of an attempt already recorded (Retrying, nothing in flight).
         let retrying = DeliveryStatus(phase: .retrying, attempts: 1, nextAttemptTime: t0.addingTimeInterval(30))
-        let again = machine.handle(.result(DeliveryStateMachine.Report(attempt: 1, outcome: .transient)), status: retrying, context: ctx(t0))
+        let again = machine.handle(
+            .result(DeliveryStateMachine.Report(attempt: 1, outcome: .transient)), status: retrying, context: ctx(t0))
         #expect(again.ignored != nil)
         #expect(again.status == retrying)
     }

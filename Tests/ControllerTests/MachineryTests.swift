@@ -145,7 +145,8 @@ import Testing
     @Test func aggregatesRepeats() async throws {
         let t = try TestStore()
         defer { t.remove() }
-        let n = try await t.create("Notification", "n", ["message": ["text": "x"], "channels": ["log"], "to": [["address": ["email": "a@x.io"]]]])
+        let n = try await t.create(
+            "Notification", "n", ["message": ["text": "x"], "channels": ["log"], "to": [["address": ["email": "a@x.io"]]]])
         let recorder = EventRecorder(store: t.store, instance: "test", logger: Logger(label: "test"))
         let run = Task { try await recorder.run() }
         recorder.record(.warning("TemplateNotFound", "Template \"x\" not found"), about: n)

@@ -290,7 +290,8 @@ public struct NotificationPlanner: Sendable {
             status.reason = "NoAddress"
             status.lastError = DeliveryFailure(
                 errorClass: .permanent, code: "NoAddress",
-                message: "\(target.recipient == nil ? "the address" : "Recipient \"\(target.label)\"") has no \(what) for Channel \"\(channel.name)\" (\(channel.type))"
+                message:
+                    "\(target.recipient == nil ? "the address" : "Recipient \"\(target.label)\"") has no \(what) for Channel \"\(channel.name)\" (\(channel.type))"
             )
         }
         if status.phase == .pending, let r = target.recipient {
@@ -304,8 +305,9 @@ public struct NotificationPlanner: Sendable {
         if status.phase == .pending {
             let notBefore = spec["notBefore"]?.stringValue.flatMap(Timestamp.parse)
             var due = max(input.now, notBefore ?? input.now)
-            if spec["priority"]?.stringValue != "high", let quiet = Preferences.quietHours(
-                recipient: target.recipient?.spec, adHoc: target.adHoc)
+            if spec["priority"]?.stringValue != "high",
+                let quiet = Preferences.quietHours(
+                    recipient: target.recipient?.spec, adHoc: target.adHoc)
             {
                 let end = quiet.endOfWindow(containing: due)
                 if end > due {

@@ -57,7 +57,9 @@ public struct LeaderElector: Sendable {
     let clock: any ControllerClock
     let logger: Logger
 
-    public init(store: any Store, configuration: Configuration = Configuration(), clock: any ControllerClock = SystemClock(), logger: Logger) {
+    public init(
+        store: any Store, configuration: Configuration = Configuration(), clock: any ControllerClock = SystemClock(), logger: Logger
+    ) {
         self.store = store
         self.configuration = configuration
         self.clock = clock

@@ -107,7 +107,8 @@ struct DeliveryActions: Sendable {
                 if let wake = t.wakeAt { deliveryQueue.add(key, at: wake) }
             } catch {
                 // The queued timeout publishes it again.
-                logger.warning("could not take back an unpublished attempt", metadata: ["delivery": .string(job.delivery), "error": "\(error)"])
+                logger.warning(
+                    "could not take back an unpublished attempt", metadata: ["delivery": .string(job.delivery), "error": "\(error)"])
             }
         }
     }

@@ -54,7 +54,9 @@ struct TestStore {
             if check(last) { return last }
             try await Task.sleep(for: .milliseconds(20))
         }
-        Issue.record("timed out waiting for \(kind) \(name) \(what); last: \(last.map { "\($0.status ?? .null)" } ?? "absent")", sourceLocation: sourceLocation)
+        Issue.record(
+            "timed out waiting for \(kind) \(name) \(what); last: \(last.map { "\($0.status ?? .null)" } ?? "absent")",
+            sourceLocation: sourceLocation)
         return last
     }
 }

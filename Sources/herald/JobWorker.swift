@@ -1,0 +1,136 @@
+import Broker
+import Foundation
+import HeraldAPI
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Workers
+
+/// The worker role: consumes `herald.jobs.<type>` queues with manual acks and a prefetch, runs
+/// each job through the `JobProcessor`, publishes one result per attempt to `herald.results`
+/// (coalesced into confirmed batches), then acks the job. A job is acked only after its result
+/// is confirmed, so a crash in between redelivers it (at-least-once; the idempotency key makes
+/// the repeat visible to the provider). Workers never write the store and never decide retries.
+struct JobWorker: Service {
+    let broker: any MessageBroker
+    let processor: JobProcessor
+    let concurrency: Int
+    let types: [JobType]
+    let logger: Logger
+
+    init(broker: any MessageBroker, processor: JobProcessor, concurrency: Int, types: [JobType] = JobType.allCases, logger: Logger) {
+        self.broker = broker
+        self.processor = processor
+        self.concurrency = max(1, concurrency)
+        self.types = types
+        var log = logger
+        log[metadataKey: "component"] = "worker"
+        self.logger = log
+    }
+
+    func run() async throws {
+        let results = MessageBatcher(broker: broker)
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                for type in types {
+                    group.addTask { await self.consume(type, results) }
+                }
+            }
+        }
+        logger.info("worker stopped")
+    }
+
+    private func consume(_ type: JobType, _ results: MessageBatcher) async {
+        let queue = broker.topology.jobsQueue(for: type)
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let consumer = try await broker.consume(queue: queue, prefetch: UInt16(clamping: concurrency))
+                failures = 0
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    var inFlight = 0
+                    while let delivery = try await consumer.next() {
+                        if inFlight >= concurrency {
+                            try await group.next()
+                            inFlight -= 1
+                        }
+                        group.addTask { try await self.handle(delivery, consumer, results) }
+                        inFlight += 1
+                    }
+                    try await group.waitForAll()
+                }
+                if Task.isCancelled { return }
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                logger.warning("job consumer failed; resubscribing", metadata: ["queue": .string(queue), "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(min(5000, 100 * (1 << min(failures, 6)))))
+            }
+        }
+    }
+
+    private func handle(_ delivery: Broker.Delivery, _ consumer: BrokerConsumer, _ results: MessageBatcher) async throws {
+        let job: DeliveryJob
+        do {
+            job = try DeliveryJob.decode(delivery.body)
+        } catch {
+            logger.error("unreadable job dead-lettered", metadata: ["queue": .string(delivery.queue), "error": "\(error)"])
+            try await broker.deadLetter(
+                delivery, from: consumer, reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
+            return
+        }
+        let result = await processor.process(job)
+        try await results.publish(
+            OutgoingMessage.toQueue(
+                broker.topology.resultsQueue, body: result.encoded(), messageID: "\(job.deliveryUID).\(job.attempt)",
+                correlationID: job.correlationID))
+        try await consumer.ack(delivery)
+    }
+}
+
+/// Coalesces concurrent publishes into one confirmed broker call per flush (group commit).
+final class MessageBatcher: Sendable {
+    struct State {
+        var pending: [(OutgoingMessage, CheckedContinuation<Void, any Error>)] = []
+        var flushing = false
+    }
+
+    let broker: any MessageBroker
+    let state = Mutex(State())
+
+    init(broker: any MessageBroker) {
+        self.broker = broker
+    }
+
+    func publish(_ message: OutgoingMessage) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            let start = state.withLock { s -> Bool in
+                s.pending.append((message, c))
+                if s.flushing { return false }
+                s.flushing = true
+                return true
+            }
+            if start { Task { await self.flush() } }
+        }
+    }
+
+    private func flush() async {
+        while true {
+            let batch = state.withLock { s -> [(OutgoingMessage, CheckedContinuation<Void, any Error>)] in
+                let b = s.pending
+                s.pending.removeAll(keepingCapacity: true)
+                if b.isEmpty { s.flushing = false }
+                return b
+            }
+            if batch.isEmpty { return }
+            do {
+                try await broker.publish(batch.map(\.0))
+                for (_, c) in batch { c.resume() }
+            } catch {
+                for (_, c) in batch { c.resume(throwing: error) }
+            }
+        }
+    }
+}
