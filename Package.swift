@@ -169,7 +169,9 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controller", "Store", "HeraldAPI",
+                // herald: the end-to-end tests run its worker role (JobWorker) in process.
+                "Controller", "Store", "HeraldAPI", "Broker", "Workers", "herald",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

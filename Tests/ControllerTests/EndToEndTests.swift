@@ -1,0 +1,211 @@
+import Broker
+import Controller
+import Foundation
+import HTTPTypes
+import HeraldAPI
+import Hummingbird
+import Logging
+import NIOPosix
+import Store
+import Testing
+import Workers
+
+@testable import herald
+
+/// The whole pipeline in one process: SQLite store, embedded broker, controller, the worker role
+/// with the real `JobProcessor` and its log and webhook drivers, and a local webhook sink.
+@Suite(.serialized) struct EndToEndTests {
+    /// A webhook endpoint whose answers the test scripts: a list of (status, Retry-After) per
+    /// request, the last one repeating.
+    final class Sink: Sendable {
+        let script: [(Int, String?)]
+        let requests = Locked<[(key: String, at: Date)]>([])
+        let port = Locked<Int>(0)
+
+        init(_ script: [(Int, String?)]) { self.script = script }
+
+        var url: String { "http://127.0.0.1:\(port.withLock { $0 })/hook" }
+        var times: [Date] { requests.withLock { $0.map(\.at) } }
+
+        func answer(key: String) -> (Int, String?) {
+            let n = requests.withLock { r -> Int in
+                r.append((key, Date()))
+                return r.count
+            }
+            return script[min(n, script.count) - 1]
+        }
+
+        func run() async throws {
+            let router = Router()
+            router.post("hook") { request, _ -> Response in
+                let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
+                let (status, retryAfter) = self.answer(key: key)
+                var headers = HTTPFields()
+                if let retryAfter { headers[.retryAfter] = retryAfter }
+                return Response(status: .init(code: status), headers: headers)
+            }
+            let app = Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { channel in self.port.withLock { $0 = channel.localAddress?.port ?? 0 } },
+                logger: Logger(label: "sink"))
+            try await app.runService()
+        }
+    }
+
+    struct Pipeline {
+        let t: TestStore
+        let broker: EmbeddedBroker
+    }
+
+    /// Runs store, embedded broker, controller and worker until `body` returns.
+    func withPipeline(sink: Sink? = nil, _ body: (Pipeline) async throws -> Void) async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        var logger = Logger(label: "e2e")
+        logger.logLevel = ProcessInfo.processInfo.environment["HERALD_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        let broker = EmbeddedBroker(logger: logger)
+        try await broker.declareTopology()
+        let parts = Roles.workerParts()
+        defer { parts.shutdown() }
+        let controller = Roles.controller(store: t.store, broker: broker, logger: logger)
+        let worker = Roles.worker(
+            broker: broker, secrets: StoreSecretResolver(store: t.store), parts: parts, concurrency: 16, logger: logger)
+        let tasks: [Task<Void, any Error>] = [
+            Task { try await broker.run() }, Task { try await controller.run() }, Task { try await worker.run() },
+            Task { try await sink?.run() },
+        ]
+        defer { for task in tasks { task.cancel() } }
+        if let sink {
+            while sink.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        try await body(Pipeline(t: t, broker: broker))
+        for task in tasks { task.cancel() }
+        for task in tasks { _ = await task.result }
+    }
+
+    let webhookTemplate: JSON = ["webhook": ["body": "{\"hello\":\"{{name}}\"}"]]
+
+    @Test func threeRecipientsThroughTheLogChannel() async throws {
+        try await withPipeline { p in
+            try await p.t.create("Channel", "log", ["type": "log"])
+            for name in ["ada", "bob", "cy"] {
+                try await p.t.create("Recipient", name, ["email": .string("\(name)@example.com")], labels: ["team": "sre"])
+            }
+            try await p.t.create(
+                "Notification", "hello",
+                [
+                    "message": ["subject": "Hi", "text": "Hello {{name}}"], "variables": ["name": "team"], "channels": ["log"],
+                    "to": [["selector": ["matchLabels": ["team": "sre"]]]],
+                ])
+            let n = try await p.t.waitFor("Notification", "hello") { $0?.conditionStatus("Delivered") == "True" }
+            #expect(n?.status?["deliveries"]?["delivered"] == 3)
+            #expect(n?.status?["deliveries"]?["total"] == 3)
+            #expect(n?.condition("Delivered")?["message"] == "3/3 delivered")
+            let deliveries = try await p.t.deliveries(of: "hello")
+            #expect(deliveries.allSatisfy { $0.status?["renderedDigest"]?.stringValue?.hasPrefix("sha256:") == true })
+        }
+    }
+
+    @Test func webhook503ThenDelivered() async throws {
+        let sink = Sink([(503, nil), (200, nil)])
+        try await withPipeline(sink: sink) { p in
+            try await p.t.create(
+                "Channel", "hooks",
+                ["type": "webhook", "webhook": ["url": .string(sink.url)], "retry": ["initialBackoff": "500ms", "jitter": "none"]])
+            try await p.t.create("Template", "t", webhookTemplate)
+            let phases = Locked<[String]>([])
+            let watch = Task {
+                for try await e in try await p.t.store.watch(kind: "Delivery", namespace: "default", options: ListOptions(), after: nil) {
+                    if let ph = e.object.phase { phases.withLock { if $0.last != ph { $0.append(ph) } } }
+                }
+            }
+            defer { watch.cancel() }
+            try await p.t.create(
+                "Notification", "hook",
+                [
+                    "templateRef": ["name": "t"], "variables": ["name": "Ada"], "channels": ["hooks"],
+                    "to": [["address": ["email": "a@x.io"]]],
+                ])
+            try await p.t.waitFor("Notification", "hook") { $0?.conditionStatus("Delivered") == "True" }
+            let d = try await p.t.deliveries(of: "hook").first
+            #expect(d?.status?["attempts"] == 2)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(phases.withLock { $0 } == ["Queued", "Retrying", "Queued", "Delivered"])
+            let times = sink.times
+            #expect(times.count == 2)
+            if times.count == 2 { #expect(times[1].timeIntervalSince(times[0]) >= 0.5) }
+            // Every attempt of one round carries the same Idempotency-Key.
+            let keys = Set(sink.requests.withLock { $0.map(\.key) })
+            #expect(keys.count == 1 && keys.first?.isEmpty == false)
+        }
+    }
+
+    @Test func webhook400FailsAndDeadLetters() async throws {
+        let sink = Sink([(400, nil)])
+        try await withPipeline(sink: sink) { p in
+            try await p.t.create("Channel", "hooks", ["type": "webhook", "webhook": ["url": .string(sink.url)]])
+            try await p.t.create("Template", "t", webhookTemplate)
+            try await p.t.create(
+                "Notification", "bad",
+                [
+                    "templateRef": ["name": "t"], "variables": ["name": "Ada"], "channels": ["hooks"],
+                    "to": [["address": ["email": "a@x.io"]]],
+                ])
+            let n = try await p.t.waitFor("Notification", "bad") { $0?.phase == "Failed" }
+            #expect(n?.condition("Ready")?["status"] == "False")
+            let d = try await p.t.deliveries(of: "bad").first
+            #expect(d?.status?["reason"] == "PermanentFailure")
+            #expect(sink.times.count == 1)
+            // The dead letter is in herald.failed, with headers saying why.
+            let failed = try await p.broker.consume(queue: p.broker.topology.failedQueue, prefetch: 10)
+            let letter = try #require(try await failed.next())
+            #expect(letter.headers[DeadLetterHeader.reason] == "PermanentFailure")
+            #expect(letter.headers[DeadLetterHeader.attempts] == "1")
+            let job = try DeliveryJob.decode(letter.body)
+            #expect(job.deliveryUID == d?.uid)
+            await failed.cancel()
+        }
+    }
+
+    @Test func retryAfterTwoSecondsIsHonoured() async throws {
+        let sink = Sink([(503, "2"), (200, nil)])
+        try await withPipeline(sink: sink) { p in
+            try await p.t.create(
+                "Channel", "hooks", ["type": "webhook", "webhook": ["url": .string(sink.url)], "retry": ["initialBackoff": "100ms"]])
+            try await p.t.create("Template", "t", webhookTemplate)
+            try await p.t.create(
+                "Notification", "ra",
+                [
+                    "templateRef": ["name": "t"], "variables": ["name": "Ada"], "channels": ["hooks"],
+                    "to": [["address": ["email": "a@x.io"]]],
+                ])
+            try await p.t.waitFor("Notification", "ra", timeout: 15) { $0?.conditionStatus("Delivered") == "True" }
+            let times = sink.times
+            #expect(times.count == 2)
+            if times.count == 2 {
+                #expect(times[1].timeIntervalSince(times[0]) >= 2.0)
+                #expect(times[1].timeIntervalSince(times[0]) < 3.5)
+            }
+        }
+    }
+
+    @Test func deletingCancelsPendingDeliveries() async throws {
+        try await withPipeline { p in
+            try await p.t.create("Channel", "log", ["type": "log"])
+            try await p.t.create(
+                "Notification", "later",
+                [
+                    "message": ["text": "later"], "channels": ["log"],
+                    "notBefore": .string(Timestamp.format(Date().addingTimeInterval(3600))),
+                    "to": [["address": ["email": "a@x.io"]], ["address": ["email": "b@x.io"]], ["address": ["email": "c@x.io"]]],
+                ])
+            try await p.t.waitFor("Notification", "later") { $0?.status?["deliveries"]?["pending"] == 3 }
+            _ = try await p.t.store.delete(ObjectKey(kind: "Notification", namespace: "default", name: "later"))
+            try await p.t.waitFor("Notification", "later") { $0 == nil }
+            let after = try await p.t.deliveries(of: "later")
+            #expect(after.count == 3)
+            #expect(after.allSatisfy { $0.phase == "Canceled" })
+            #expect(await p.broker.readyCount(queue: p.broker.topology.jobsQueue(for: .log)) == 0)
+        }
+    }
+}
