@@ -26,13 +26,19 @@ public final class Controller: Service, Sendable {
         public var tiers: DelayTierPlanner
         /// The retry policy when neither Channel nor Notification sets one.
         public var defaultRetryPolicy: RetryPolicy
+        /// False for a broker that keeps messages in memory (the embedded one): jobs and results
+        /// in flight when the process stopped are gone, so a new term publishes them again at
+        /// once instead of after `queuedTimeout`.
+        public var jobsSurviveRestart: Bool
 
         public init(
             notificationWorkers: Int = 4, deliveryWorkers: Int = 32, resultPrefetch: Int = 1000, resultBatch: Int = 500,
             queuedTimeout: Double = 300, resyncPeriod: Double = 600,
             leaderElection: LeaderElector.Configuration = LeaderElector.Configuration(),
-            tiers: DelayTierPlanner = DelayTierPlanner(), defaultRetryPolicy: RetryPolicy = .default
+            tiers: DelayTierPlanner = DelayTierPlanner(), defaultRetryPolicy: RetryPolicy = .default,
+            jobsSurviveRestart: Bool = true
         ) {
+            self.jobsSurviveRestart = jobsSurviveRestart
             self.notificationWorkers = notificationWorkers
             self.deliveryWorkers = deliveryWorkers
             self.resultPrefetch = resultPrefetch
@@ -117,18 +123,25 @@ public final class Controller: Service, Sendable {
             group.addTask { await deliveryQueue.run() }
             group.addTask {
                 try await caches.waitUntilSynced()
+                if !self.configuration.jobsSurviveRestart {
+                    await Self.takeBackLostJobs(caches, actions, self.logger)
+                }
                 self.logger.info(
                     "caches synced; reconciling",
                     metadata: ["notifications": "\(caches.notifications.count)", "deliveries": "\(caches.deliveries.count)"])
                 await withTaskGroup(of: Void.self) { workers in
                     workers.addTask {
                         await notificationQueue.process(workers: self.configuration.notificationWorkers) { key in
-                            await notifications.reconcile(key)
+                            let ok = await notifications.reconcile(key)
+                            ControllerMetrics.live.reconciles("Notification", ok)
+                            return ok
                         }
                     }
                     workers.addTask {
                         await deliveryQueue.process(workers: self.configuration.deliveryWorkers) { key in
-                            await deliveries.reconcile(key)
+                            let ok = await deliveries.reconcile(key)
+                            ControllerMetrics.live.reconciles("Delivery", ok)
+                            return ok
                         }
                     }
                     workers.addTask { await resultProcessor.run() }
@@ -138,6 +151,31 @@ public final class Controller: Service, Sendable {
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Takes back every attempt recorded as in the broker: with an in-memory broker, a job or
+    /// result from before this process started is gone. The deliveries' next tick publishes them
+    /// again (a job that did survive yields a result that is still current, and the copy's
+    /// result is then ignored).
+    static func takeBackLostJobs(_ caches: Caches, _ actions: DeliveryActions, _ logger: Logger) async {
+        let dispatched = caches.deliveries.list().filter {
+            let s = $0.deliveryStatus
+            return s.isDispatched && !s.phase.isTerminal
+        }
+        guard !dispatched.isEmpty else { return }
+        let now = actions.settings.clock.now()
+        await withTaskGroup(of: Void.self) { group in
+            for d in dispatched {
+                group.addTask {
+                    guard let n = caches.owner(of: d) else { return }
+                    let ctx = actions.context(notification: n, channel: nil, now: now)
+                    let event = DeliveryStateMachine.Event.publishFailed(
+                        attempt: d.deliveryStatus.attempts, error: "the in-memory broker lost it when the process stopped")
+                    _ = try? await actions.apply(event, to: d.key, context: ctx)
+                }
+            }
+        }
+        logger.notice("publishing again jobs lost with the in-memory broker", metadata: ["deliveries": "\(dispatched.count)"])
     }
 
     /// What makes which key go into which queue.

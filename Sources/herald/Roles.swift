@@ -80,6 +80,7 @@ enum Roles {
         let transport = BrokerJobTransport(broker: broker)
         var configuration = Controller.Configuration()
         configuration.tiers = BrokerJobTransport.tierPlanner
+        configuration.jobsSurviveRestart = !(broker is EmbeddedBroker)
         let controller = Controller(
             store: store, publisher: transport, results: transport, configuration: configuration,
             templateChecker: RendererTemplateChecker(), logger: logger)

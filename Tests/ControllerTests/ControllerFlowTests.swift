@@ -256,4 +256,27 @@ import Testing
             #expect(d?.status?["attempts"] == 1)
         }
     }
+
+    @Test func jobsLostWithAnInMemoryBrokerArePublishedAgainOnStart() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        // First process: the job goes into a broker that loses it (its worker never answers).
+        let losing = TestBroker { job in
+            try? await Task.sleep(for: .seconds(3600))
+            return TestBroker.result(job, .delivered)
+        }
+        try await withController(t.store, broker: losing) {
+            try await t.create("Channel", "log", ["type": "log"])
+            try await t.create("Notification", "lost", ["message": inline, "channels": ["log"], "to": [["address": ["email": "a@x.io"]]]])
+            try await t.waitFor("Notification", "lost") { $0?.status?["deliveries"]?["pending"] == 1 }
+        }
+        // Restart on a fresh in-memory broker: delivered long before the 30 s queued timeout.
+        var configuration = Controller.Configuration.fast()
+        configuration.jobsSurviveRestart = false
+        let broker = TestBroker.delivering()
+        try await withController(t.store, broker: broker, configuration: configuration) {
+            try await t.waitFor("Notification", "lost", timeout: 5) { $0?.conditionStatus("Delivered") == "True" }
+            #expect(broker.published.map(\.job.attempt) == [1])
+        }
+    }
 }

@@ -92,6 +92,7 @@ struct DeliveryActions: Sendable {
         }
         if !letters.isEmpty {
             try await publisher.deadLetter(letters)
+            for letter in letters { ControllerMetrics.live.deadLettered(letter.reason) }
             logger.notice(
                 "dead-lettered", metadata: ["delivery": .string(delivery.name), "reason": .string(letters[0].reason)])
         }

@@ -205,6 +205,13 @@ struct NotificationReconciler: Sendable {
         let uid = n.uid
         let suspended = n.spec?["suspend"]?.boolValue == true
         let before = n.status
+        // Most reconciles (a delivery moved from Queued to Queued, a resync) change nothing:
+        // decide on the cached copy first and skip the store round trip.
+        let expected = aggregator.status(
+            StatusAggregator.Input(
+                generation: n.generation, accepted: plan.accepted, suspended: suspended, round: plan.round,
+                deliveries: current, current: n.status, now: now))
+        if expected == n.status { return }
         let result = try await store.guaranteedUpdate(n.key, target: .status) { stored in
             guard stored.uid == uid else { return stored }
             var next = stored

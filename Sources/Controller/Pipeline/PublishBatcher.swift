@@ -19,10 +19,12 @@ final class PublishBatcher: Sendable {
 
     let publisher: any JobPublisher
     let maxBatch: Int
+    let metrics: ControllerMetrics
     let state = Mutex(State())
 
-    init(publisher: any JobPublisher, maxBatch: Int = 1000) {
+    init(publisher: any JobPublisher, maxBatch: Int = 1000, metrics: ControllerMetrics = .live) {
         self.publisher = publisher
+        self.metrics = metrics
         self.maxBatch = max(1, maxBatch)
     }
 
@@ -59,6 +61,7 @@ final class PublishBatcher: Sendable {
                 func send() async {
                     do {
                         try await publisher.publish(chunk, delaySeconds: delay)
+                        metrics.published(chunk.count, delay != nil)
                     } catch {
                         for m in chunkMembers { failures[m] = error }
                     }

@@ -105,6 +105,7 @@ struct ResultProcessor: Sendable {
         let ctx = actions.context(notification: n, channel: channel, now: actions.settings.clock.now())
         let report = DeliveryStateMachine.Report(result)
         let (t, written) = try await actions.apply(.result(report), to: d.key, context: ctx)
+        ControllerMetrics.live.results(result.outcome.rawValue, t.ignored == nil)
         if let why = t.ignored {
             log.debug("result ignored", metadata: ["why": .string(why), "redelivered": "\(redelivered)"])
             return
