@@ -86,9 +86,11 @@ actor TestServer {
         let bin = try Binaries.directory()
         let dataDir = try TestRun.directory("herald-data")
         // Port 0: the server picks a free port and logs it; no race with other test runs.
+        // The API role alone: these tests write status themselves, as the controller would, and
+        // `herald serve`'s controller would overwrite it.
         let process = try RunningProcess(
             executable: bin.appendingPathComponent("herald"),
-            arguments: ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir.path, "--log-level", "info"],
+            arguments: ["apiserver", "--listen", "127.0.0.1:0", "--data-dir", dataDir.path, "--log-level", "info"],
             environment: ProcessInfo.processInfo.environment, stdin: nil)
         serverPID = process.pid
         let deadline = Date().addingTimeInterval(60)
