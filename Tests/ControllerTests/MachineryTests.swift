@@ -57,9 +57,12 @@ import Testing
         informer.addHandler { if case .resync = $0 { resyncs.add(1, ordering: .relaxed) } }
         let run = Task { try await informer.run() }
         defer { run.cancel() }
-        try await Task.sleep(for: .milliseconds(350))
-        let count = resyncs.load(ordering: .relaxed)
-        #expect(count >= 2)
+        // Poll with a generous deadline: a loaded CI machine may start the informer late.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while resyncs.load(ordering: .relaxed) < 2 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(resyncs.load(ordering: .relaxed) >= 2)
     }
 }
 
