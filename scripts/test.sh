@@ -49,4 +49,21 @@ else
   bash ../shared/conformance/kubectl-check.sh "http://127.0.0.1:$PORT" || status=1
 fi
 
+if [ -n "${HERALD_TEST_POSTGRES_URL:-}" ]; then
+  echo "== kubectl conformance against herald serve --store postgres://…"
+  kill "$HERALD_PID" 2>/dev/null && wait "$HERALD_PID" 2>/dev/null
+  case "$HERALD_TEST_POSTGRES_URL" in *\?*) SEP='&' ;; *) SEP='?' ;; esac
+  PG_STORE="$HERALD_TEST_POSTGRES_URL${SEP}schema=conformance_$$&sslmode=disable"
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  "$ROOT/.build/debug/herald" serve --listen "127.0.0.1:$PORT" --data-dir "$HERALD_TEST_TMP/serve-pg" --store "$PG_STORE" \
+    >"$HERALD_TEST_TMP/serve-pg.log" 2>&1 &
+  HERALD_PID=$!
+  for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  if [ -n "$SKIP" ]; then
+    bash ../shared/conformance/kubectl-check.sh "http://127.0.0.1:$PORT" --skip "$SKIP" || status=1
+  else
+    bash ../shared/conformance/kubectl-check.sh "http://127.0.0.1:$PORT" || status=1
+  fi
+fi
+
 exit $status

@@ -61,8 +61,9 @@ extension PostgresTests {
                                 _ = try await watcher.list(kind: "Notification", namespace: "down", options: .init())
                                 Issue.record("a list succeeded while PostgreSQL was stopped")
                             } catch StoreError.unavailable {}
-                            // Within the configured timeout (3 s in tests), not the pool's minute.
-                            #expect(Date().timeIntervalSince(began) < 12)
+                            // Three calls answered promptly: a short deadline while the listener is down,
+                            // not the pool's minute of waiting for a connection.
+                            #expect(Date().timeIntervalSince(began) < 6)
                             try await PostgresTestEnvironment.control("start")
                             restarted = true
                         } catch {

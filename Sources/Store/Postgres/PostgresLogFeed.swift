@@ -18,6 +18,8 @@ final class PostgresLogFeed: Sendable {
     struct State {
         var hub: WatchHub?
         var lastPublished: Int64 = 0
+        /// Whether the listener connection is up: the store's cheapest sign that PostgreSQL answers.
+        var connected = false
     }
 
     let state = Mutex(State())
@@ -51,6 +53,8 @@ final class PostgresLogFeed: Sendable {
     }
 
     var hub: WatchHub? { state.withLock { $0.hub } }
+
+    var isConnected: Bool { state.withLock { $0.connected } }
 
     /// This process's own commits: published at once when nothing is missing before them,
     /// otherwise left to the reader, which will find them in the log.
@@ -90,6 +94,7 @@ final class PostgresLogFeed: Sendable {
                 }
                 try? await connection.close()
             } catch {
+                state.withLock { $0.connected = false }
                 if Task.isCancelled { break }
                 failures += 1
                 // Once when it breaks, then about once a minute while PostgreSQL stays away.
@@ -107,8 +112,10 @@ final class PostgresLogFeed: Sendable {
     }
 
     private func follow(_ connection: PostgresConnection) async throws {
+        defer { state.withLock { $0.connected = false } }
         try await connection.listen(on: channel) { notifications in
             logger.debug("following the revision log", metadata: ["channel": "\(channel)"])
+            state.withLock { $0.connected = true }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     // Ending (the connection went) also wakes the reader so it fails and we reconnect.

@@ -41,7 +41,7 @@ extension PostgresStore {
             if batch.isEmpty { return }
             let decisions = batch.map(\.decision)
             do {
-                let outcome = try await withDeadline(configuration.operationTimeout, "committing \(batch.count) writes") {
+                let outcome = try await withDeadline(currentTimeout, "committing \(batch.count) writes") {
                     try await self.client.withConnection { c in
                         guard !c.isClosed else { throw StoreError.unavailable("the PostgreSQL connection closed") }
                         return try await writer.commit(c, decisions)

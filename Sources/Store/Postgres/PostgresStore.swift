@@ -154,6 +154,12 @@ public final class PostgresStore: Store, Service {
         }
     }
 
+    /// While the log listener cannot reach PostgreSQL, calls get a short deadline: the pool would
+    /// otherwise hold each request for the full timeout, and clients should hear 503 at once.
+    var currentTimeout: Swift.Duration {
+        feed.isConnected ? configuration.operationTimeout : min(configuration.operationTimeout, .seconds(1))
+    }
+
     var notReady: StoreError {
         .unavailable("the PostgreSQL store is not ready: it is starting, or PostgreSQL at \(configuration.redactedDescription) is unreachable")
     }
@@ -163,7 +169,7 @@ public final class PostgresStore: Store, Service {
                               _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T
     {
         try await awaitReady()
-        return try await withDeadline(timeout ?? configuration.operationTimeout, what) {
+        return try await withDeadline(timeout ?? currentTimeout, what) {
             try await self.client.withConnection { c in
                 // A query written to a connection that just closed is never answered (PostgresNIO);
                 // the deadline would catch it, but failing at once spares the caller the wait.
@@ -171,173 +177,5 @@ public final class PostgresStore: Store, Service {
                 return try await body(c)
             }
         }
-    }
-
-    // MARK: reads
-
-    public func get(_ key: ObjectKey) async throws -> Resource {
-        guard let found = try await load(key) else { throw StoreError.notFound(key) }
-        return found
-    }
-
-    func load(_ key: ObjectKey) async throws -> Resource? {
-        try await perform("reading \(key)") { c in
-            var found: Resource?
-            for try await body in try await c.query(
-                "SELECT body FROM objects WHERE kind = \(key.kind) AND namespace = \(key.namespace) AND name = \(key.name)",
-                logger: self.logger
-            ).decode(ByteBuffer.self) {
-                found = try PostgresRows.decode(body)
-            }
-            return found
-        }
-    }
-
-    public func currentResourceVersion() async throws -> Int64 {
-        try await perform("reading the resourceVersion") { c in
-            var rv: Int64 = 0
-            for try await value in try await c.query("SELECT rv FROM revision", logger: self.logger).decode(Int64.self) {
-                rv = value
-            }
-            return rv
-        }
-    }
-
-    public func list(kind: String, namespace: String?, options: ListOptions) async throws -> ResourceList {
-        let start = try options.continueToken.map(ContinueToken.init(decoding:))
-        let limit = options.limit.flatMap { $0 > 0 ? $0 : nil }
-        let query = PostgresListQuery.make(
-            kind: kind, namespace: namespace ?? options.fieldSelector.pinnedNamespace, options: options,
-            definition: kinds.kind(kind), after: start, limit: limit.map { $0 + 1 })
-        let (rv, objects) = try await perform("listing \(kind)") { c in
-            var rv: Int64 = 0
-            var objects: [Resource] = []
-            for try await (version, body) in try await c.query(query, logger: self.logger).decode((Int64, ByteBuffer?).self) {
-                rv = version
-                if let body { objects.append(try PostgresRows.decode(body)) }
-            }
-            return (rv, objects)
-        }
-        var items = objects
-        var token: String?
-        if let limit, items.count > limit {
-            items.removeLast(items.count - limit)
-            if let last = items.last {
-                token = ContinueToken(resourceVersion: rv, namespace: last.namespace, name: last.name).encoded
-            }
-        }
-        return ResourceList(items: items, resourceVersion: rv, continueToken: token)
-    }
-
-    public func orphanedDependents(limit: Int) async throws -> [ObjectKey] {
-        try await perform("finding orphaned dependents") { c in
-            var keys: [ObjectKey] = []
-            let rows = try await c.query(
-                """
-                SELECT d.kind, d.namespace, d.name FROM owners d
-                GROUP BY d.kind, d.namespace, d.name
-                HAVING bool_and(NOT EXISTS (SELECT 1 FROM objects p WHERE p.uid = d.owner_uid))
-                LIMIT \(Int64(limit))
-                """, logger: self.logger)
-            for try await (kind, namespace, name) in rows.decode((String, String, String).self) {
-                keys.append(ObjectKey(kind: kind, namespace: namespace, name: name))
-            }
-            return keys
-        }
-    }
-
-    /// For `/readyz`: a short timeout, so a probe answers quickly while PostgreSQL is down.
-    public func ping() async throws {
-        try await perform("answering a health check", timeout: min(configuration.operationTimeout, .seconds(2))) { c in
-            _ = try await c.query("SELECT 1", logger: self.logger)
-        }
-    }
-
-    // MARK: compaction
-
-    /// Deletes log entries older than the window. The window is enforced on every resume anyway
-    /// (`checkWindow`); this only bounds the table. One process at a time does it.
-    private func compactPeriodically() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.compactionInterval)
-            do {
-                try await compact()
-            } catch {
-                if Task.isCancelled { return }
-                logger.debug("log compaction skipped", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-
-    /// Deletes log entries older than the window now (the store also does it periodically).
-    public func compact() async throws {
-        let window = Int64(configuration.watchWindow)
-        let lockName = "herald.compact." + (configuration.schema ?? "default")
-        try await perform("compacting the revision log", timeout: .seconds(60)) { c in
-            try await c.query("BEGIN", logger: self.logger)
-            do {
-                var locked = false
-                for try await got in try await c.query("SELECT pg_try_advisory_xact_lock(hashtext(\(lockName)))", logger: self.logger)
-                    .decode(Bool.self)
-                {
-                    locked = got
-                }
-                if locked {
-                    try await c.query(
-                        """
-                        WITH target AS (SELECT rv - \(window) AS through FROM revision),
-                        removed AS (DELETE FROM log WHERE rv <= (SELECT through FROM target))
-                        UPDATE log_compaction SET compacted_through = (SELECT through FROM target)
-                        WHERE compacted_through < (SELECT through FROM target)
-                        """, logger: self.logger)
-                }
-                try await c.query("COMMIT", logger: self.logger)
-            } catch {
-                _ = try? await c.query("ROLLBACK", logger: self.logger)
-                throw error
-            }
-        }
-    }
-
-    // MARK: configuration
-
-    static func clientConfiguration(_ config: PostgresStoreConfiguration) -> PostgresClient.Configuration {
-        var c = PostgresClient.Configuration(
-            host: config.host, port: config.port, username: config.username, password: config.password,
-            database: config.database, tls: tls(config.tls))
-        c.options.maximumConnections = config.poolSize
-        c.options.minimumConnections = min(2, config.poolSize)
-        c.options.connectTimeout = .seconds(5)
-        c.options.additionalStartupParameters = startupParameters(config)
-        return c
-    }
-
-    static func connectionConfiguration(_ config: PostgresStoreConfiguration) throws -> PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS
-        switch config.tls {
-        case .disable: tls = .disable
-        case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        }
-        var c = PostgresConnection.Configuration(
-            host: config.host, port: config.port, username: config.username, password: config.password,
-            database: config.database, tls: tls)
-        c.options.connectTimeout = .seconds(5)
-        c.options.additionalStartupParameters = startupParameters(config)
-        return c
-    }
-
-    static func tls(_ mode: PostgresStoreConfiguration.TLSMode) -> PostgresClient.Configuration.TLS {
-        switch mode {
-        case .disable: return .disable
-        case .prefer: return .prefer(.makeClientConfiguration())
-        case .require: return .require(.makeClientConfiguration())
-        }
-    }
-
-    static func startupParameters(_ config: PostgresStoreConfiguration) -> [(String, String)] {
-        var parameters = [("application_name", "herald")]
-        if let schema = config.schema { parameters.append(("search_path", schema)) }
-        return parameters
     }
 }
