@@ -46,9 +46,16 @@ public final class WatchHub: Sendable {
                 }
                 s.lastPublished = event.resourceVersion
                 var slow: [Int] = []
+                var gone: [Int] = []
                 for (id, sub) in s.subscribers {
-                    if case .dropped = sub.continuation.yield(event) { slow.append(id) }
+                    switch sub.continuation.yield(event) {
+                    case .dropped: slow.append(id)
+                    case .terminated: gone.append(id)
+                    case .enqueued: break
+                    @unknown default: break
+                    }
                 }
+                for id in gone { s.subscribers.removeValue(forKey: id) }
                 for id in slow {
                     // A watcher that cannot keep up is ended; it re-lists, as with any expired watch.
                     s.subscribers.removeValue(forKey: id)?.continuation.finish(
@@ -62,7 +69,7 @@ public final class WatchHub: Sendable {
     public func subscribe(after resourceVersion: Int64) throws -> AsyncThrowingStream<StoreEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
             bufferingPolicy: .bufferingOldest(bufferPerWatcher))
-        let id: Int = try state.withLock { s in
+        try state.withLock { s in
             if resourceVersion < s.compactedThrough {
                 throw StoreError.expired(requested: resourceVersion, oldest: s.compactedThrough)
             }
@@ -70,18 +77,17 @@ public final class WatchHub: Sendable {
             for event in ordered where event.resourceVersion > resourceVersion {
                 if case .dropped = continuation.yield(event) {
                     continuation.finish(throwing: StoreError.expired(requested: resourceVersion, oldest: s.compactedThrough))
-                    return -1
+                    return
                 }
             }
-            let id = s.nextID
+            s.subscribers[s.nextID] = Subscriber(continuation: continuation)
             s.nextID += 1
-            s.subscribers[id] = Subscriber(continuation: continuation)
-            return id
         }
-        if id < 0 { return stream }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
-        }
+        // No onTermination handler on purpose: it would take `state`'s lock from inside the
+        // runtime's task-cancellation lock, while `publish` resumes waiting tasks (which takes
+        // that task lock) under `state`'s lock — a lock-order inversion that froze a server under
+        // load, and a self-deadlock when `publish` finishes a slow watcher. A watcher that went
+        // away is dropped by the next `publish`, when its yield answers `.terminated`.
         return stream
     }
 
