@@ -16,7 +16,6 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "APIServer", targets: ["APIServer"]),
         .library(name: "Workers", targets: ["Workers"]),
-        .executable(name: "herald-bench-workers", targets: ["herald-bench-workers"]),
         .library(name: "Broker", targets: ["Broker"]),
         .library(name: "Controller", targets: ["Controller"]),
     ],
@@ -143,26 +142,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Benchmark: templates rendered/s and webhook sends/s from one worker (release build).
-        .executableTarget(
-            name: "herald-bench-workers",
-            dependencies: [
-                "Workers", "HeraldAPI",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            swiftSettings: strict
-        ),
         .executableTarget(
             name: "herald-bench",
             dependencies: [
-                "HeraldAPI",
+                // Workers and Broker: the `workers` figures run a worker's JobProcessor in process,
+                // and `deliveries` measures RabbitMQ's raw publish+consume ceiling.
+                "HeraldAPI", "Workers", "Broker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -18,12 +18,12 @@ struct APIBench: AsyncParsableCommand {
     @Option(help: "Rate of the fixed-rate phase, requests per second.") var rate = 500.0
 
     func run() async throws {
-        var started: ServerProcess?
+        var started: HeraldProcess?
         let base: String
         if let server {
             base = server
         } else {
-            let p = try ServerProcess(extraArguments: serverArgs.split(separator: " ").map(String.init))
+            let p = try HeraldProcess(role: "serve", arguments: serverArgs.split(separator: " ").map(String.init))
             started = p
             base = p.url
         }
@@ -41,7 +41,7 @@ struct APIBench: AsyncParsableCommand {
         try await http.shutdown()
     }
 
-    func measure(_ api: BenchClient, server: ServerProcess?) async throws {
+    func measure(_ api: BenchClient, server: HeraldProcess?) async throws {
         let base = api.base
         try await api.waitReady()
         let run = UUID().uuidString.prefix(6).lowercased()
@@ -196,51 +196,55 @@ struct BenchClient: Sendable {
     }
 
     /// Opens a watch, creates `count` objects at `rate`, and measures create-sent → event-received.
+    /// The writer is never cancelled: an event may arrive before its create's own response, and
+    /// that must not abort the run.
     func watchLatency(namespace: String, count: Int, rate: Double) async throws -> Samples {
         let sent = SentTimes()
         let response = try await http.execute(
             HTTPClientRequest(url: "\(path(namespace))?watch=true&timeoutSeconds=\(Int(Double(count) / rate) + 30)"), timeout: .seconds(600)
         )
-        return try await withThrowingTaskGroup(of: Samples?.self) { group in
-            group.addTask {
-                var samples = Samples()
-                var pending: [UInt8] = []
-                for try await chunk in response.body {
-                    pending += chunk.readableBytesView
-                    while let newline = pending.firstIndex(of: 0x0A) {
-                        let line = Array(pending[..<newline])
-                        pending.removeSubrange(...newline)
-                        let received = now()
-                        if let event = try? JSON.parse(line), let name = event["object"]?["metadata"]?["name"]?.stringValue,
-                            let t = sent.take(name)
-                        {
-                            samples.add(received - t)
-                        }
+        async let samples: Samples = {
+            var samples = Samples()
+            var lines = LineSplitter()
+            for try await chunk in response.body {
+                for line in lines.append(chunk.readableBytesView) {
+                    let received = now()
+                    if let event = try? JSON.parse(line), let name = event["object"]?["metadata"]?["name"]?.stringValue,
+                        let t = sent.take(name)
+                    {
+                        samples.add(received - t)
                     }
-                    if samples.values.count >= count { return samples }
                 }
-                return samples
+                if samples.values.count >= count { break }
             }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(300))
-                let start = now()
-                for i in 0..<count {
-                    let wait = start + Double(i) / rate - now()
-                    if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
-                    sent.put("w\(i)", now())
-                    try await create(namespace: namespace, name: "w\(i)")
-                }
-                return nil
-            }
-            var result = Samples()
-            for try await r in group {
-                if let r {
-                    result = r
-                    group.cancelAll()
-                }
-            }
-            return result
+            return samples
+        }()
+        try await Task.sleep(for: .milliseconds(300))
+        let start = now()
+        for i in 0..<count {
+            let wait = start + Double(i) / rate - now()
+            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+            sent.put("w\(i)", now())
+            try await create(namespace: namespace, name: "w\(i)")
         }
+        return try await samples
+    }
+}
+
+/// Splits a watch stream (newline-delimited JSON) into lines as chunks arrive.
+struct LineSplitter {
+    private var pending: [UInt8] = []
+
+    mutating func append(_ bytes: some Collection<UInt8>) -> [[UInt8]] {
+        pending += bytes
+        var lines: [[UInt8]] = []
+        var start = 0
+        while let newline = pending[start...].firstIndex(of: 0x0A) {
+            lines.append(Array(pending[start..<newline]))
+            start = newline + 1
+        }
+        pending.removeFirst(start)
+        return lines
     }
 }
 

@@ -49,7 +49,7 @@ struct StoreComparison: AsyncParsableCommand {
     }
 
     func measure(label: String, arguments: [String]) async throws -> Figures {
-        let server = try APIServerProcess(extraArguments: arguments)
+        let server = try HeraldProcess(role: "apiserver", arguments: arguments)
         defer { server.stop() }
         var config = HTTPClient.Configuration()
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients + 8)
@@ -65,52 +65,13 @@ struct StoreComparison: AsyncParsableCommand {
             let fixed = try await api.openLoop(rate: rate, seconds: seconds) { i in
                 try await api.create(namespace: "bench-\(run)-fixed", name: "f\(i)")
             }
-            let watch = try await watchLatency(api, namespace: "bench-\(run)-watch", count: Int(seconds * watchRate))
+            let watch = try await api.watchLatency(namespace: "bench-\(run)-watch", count: Int(seconds * watchRate), rate: watchRate)
             try await http.shutdown()
             return Figures(creates: creates, fixed: fixed, watch: watch)
         } catch {
             try? await http.shutdown()
             throw error
         }
-    }
-
-    /// Opens a watch, creates `count` objects at `watchRate`, and measures create-sent → event-received.
-    /// Unlike `BenchClient.watchLatency`, the writer is never cancelled: an event may arrive before
-    /// the create's own response, and that must not abort the run.
-    func watchLatency(_ api: BenchClient, namespace: String, count: Int) async throws -> Samples {
-        let sent = SentTimes()
-        let rate = watchRate
-        let response = try await api.http.execute(
-            HTTPClientRequest(url: "\(api.path(namespace))?watch=true&timeoutSeconds=\(Int(Double(count) / rate) + 30)"),
-            timeout: .seconds(600))
-        async let samples: Samples = {
-            var samples = Samples()
-            var pending: [UInt8] = []
-            for try await chunk in response.body {
-                pending += chunk.readableBytesView
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    let line = Array(pending[..<newline])
-                    pending.removeSubrange(...newline)
-                    let received = now()
-                    if let event = try? JSON.parse(line), let name = event["object"]?["metadata"]?["name"]?.stringValue,
-                        let t = sent.take(name)
-                    {
-                        samples.add(received - t)
-                    }
-                }
-                if samples.values.count >= count { break }
-            }
-            return samples
-        }()
-        try await Task.sleep(for: .milliseconds(300))
-        let start = now()
-        for i in 0..<count {
-            let wait = start + Double(i) / rate - now()
-            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
-            sent.put("w\(i)", now())
-            try await api.create(namespace: namespace, name: "w\(i)")
-        }
-        return try await samples
     }
 
     func row(_ name: String, _ a: String, _ b: String) -> String {
@@ -123,33 +84,5 @@ struct StoreComparison: AsyncParsableCommand {
 extension String {
     func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
-    }
-}
-
-/// A `herald apiserver` started for one measurement, stopped with SIGTERM.
-final class APIServerProcess {
-    let process = Process()
-    let port = Int.random(in: 30001...40000)
-    let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("herald-bench-\(UUID().uuidString)")
-
-    init(extraArguments: [String]) throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("herald")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw BenchError("no herald binary next to herald-bench at \(binary.path): build it first (swift build -c release --product herald)")
-        }
-        process.executableURL = binary
-        process.arguments = ["apiserver", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDir.path, "--log-level", "warning"]
-            + extraArguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    var url: String { "http://127.0.0.1:\(port)" }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: dataDir)
     }
 }

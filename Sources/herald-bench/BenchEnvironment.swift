@@ -1,0 +1,54 @@
+import Foundation
+
+/// The servers a delivery benchmark runs against, found from the test scripts' exports
+/// (scripts/rabbitmq-start.sh, scripts/postgres-start.sh) or given on the command line.
+enum BenchEnvironment {
+    static let env = ProcessInfo.processInfo.environment
+
+    /// The RabbitMQ node's OS process (its CPU is part of every delivery).
+    static func rabbitMQPID() -> Int32? {
+        guard let file = env["HERALD_TEST_RABBITMQ_PID_FILE"],
+            let text = try? String(contentsOfFile: file, encoding: .utf8)
+        else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The PostgreSQL postmaster (its backends are its children).
+    static func postgresPID() -> Int32? {
+        guard let dir = env["HERALD_TEST_POSTGRES_DIR"],
+            let text = try? String(contentsOfFile: dir + "/data/postmaster.pid", encoding: .utf8),
+            let first = text.split(separator: "\n").first
+        else { return nil }
+        return Int32(first.trimmingCharacters(in: .whitespaces))
+    }
+
+    /// Runs `rabbitmqctl` for the test node; false when there is none.
+    @discardableResult
+    static func rabbitmqctl(_ arguments: [String]) -> Bool {
+        guard let ctl = env["HERALD_TEST_RABBITMQCTL"], FileManager.default.isExecutableFile(atPath: ctl) else { return false }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ctl)
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do {
+            try p.run()
+        } catch {
+            return false
+        }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+
+    /// `url` with its vhost replaced by a fresh one (created and opened to the URL's user), so a
+    /// run starts from empty queues; nil when the node cannot be administered from here.
+    static func freshVhost(_ url: String, name: String) -> String? {
+        guard var components = URLComponents(string: url) else { return nil }
+        let user = components.user ?? "guest"
+        guard rabbitmqctl(["add_vhost", name]), rabbitmqctl(["set_permissions", "-p", name, user, ".*", ".*", ".*"]) else {
+            return nil
+        }
+        components.percentEncodedPath = "/" + name
+        return components.string
+    }
+}

@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import Foundation
+import HeraldAPI
+import Synchronization
+
+/// Follows a namespace's Deliveries through a watch and times each one from its Notification's
+/// create request to the first event showing it `Delivered`.
+final class DeliveryTracker: Sendable {
+    private struct State {
+        var created: [String: Double] = [:]
+        var done = Set<String>()
+        var latencies = Samples()
+        var failed = 0
+        var lastDelivered = 0.0
+    }
+    private let state = Mutex(State())
+
+    func created(notification: String, at t: Double) {
+        state.withLock { $0.created[notification] = t }
+    }
+
+    var delivered: Int { state.withLock { $0.done.count } }
+    var failed: Int { state.withLock { $0.failed } }
+    var latencies: Samples { state.withLock { $0.latencies } }
+    var lastDelivered: Double { state.withLock { $0.lastDelivered } }
+
+    /// Reads the watch until cancelled or the stream ends.
+    func follow(_ api: BenchClient, namespace: String, seconds: Double) async throws {
+        let url = "\(api.base)/apis/herald.dev/v1alpha1/namespaces/\(namespace)/deliveries?watch=true&timeoutSeconds=\(Int(seconds))"
+        let response = try await api.http.execute(HTTPClientRequest(url: url), timeout: .seconds(Int64(seconds) + 30))
+        guard response.status == .ok else { throw BenchError("watching deliveries answered \(response.status)") }
+        var lines = LineSplitter()
+        for try await chunk in response.body {
+            for line in lines.append(chunk.readableBytesView) {
+                let received = now()
+                guard let event = try? JSON.parse(line), let object = event["object"],
+                    let name = object["metadata"]?["name"]?.stringValue
+                else { continue }
+                let phase = object["status"]?["phase"]?.stringValue
+                let notification = object["metadata"]?["labels"]?["herald.dev/notification"]?.stringValue ?? ""
+                state.withLock { s in
+                    // A watch starts with every existing Delivery; only this run's count.
+                    guard let created = s.created[notification] else { return }
+                    switch phase {
+                    case "Delivered":
+                        guard s.done.insert(name).inserted else { return }
+                        s.lastDelivered = received
+                        s.latencies.add(received - created)
+                    case "Failed":
+                        guard s.done.insert(name).inserted else { return }
+                        s.failed += 1
+                    default:
+                        break
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits until `count` deliveries have ended (Delivered or Failed), or `timeout` passes.
+    func wait(for count: Int, timeout: Double) async throws {
+        let deadline = now() + timeout
+        while delivered < count {
+            guard now() < deadline else {
+                throw BenchError("timed out: \(delivered) of \(count) deliveries ended after \(Int(timeout)) s (\(failed) failed)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
