@@ -123,7 +123,8 @@ struct DeliveryBench: AsyncParsableCommand {
     ) async throws -> BurstResult {
         let tracker = DeliveryTracker()
         let timeout = self.timeout
-        let watch = Task { try await tracker.follow(api, namespace: namespace, seconds: timeout + 60) }
+        let rv = try await DeliveryTracker.resourceVersion(api, namespace: namespace)
+        let watch = Task { try await tracker.follow(api, namespace: namespace, from: rv, seconds: timeout + 60) }
         defer { watch.cancel() }
         try await Task.sleep(for: .milliseconds(200))
         let start = now()

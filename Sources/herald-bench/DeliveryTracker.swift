@@ -24,9 +24,19 @@ final class DeliveryTracker: Sendable {
     var latencies: Samples { state.withLock { $0.latencies } }
     var lastDelivered: Double { state.withLock { $0.lastDelivered } }
 
-    /// Reads the watch until cancelled or the stream ends.
-    func follow(_ api: BenchClient, namespace: String, seconds: Double) async throws {
-        let url = "\(api.base)/apis/herald.dev/v1alpha1/namespaces/\(namespace)/deliveries?watch=true&timeoutSeconds=\(Int(seconds))"
+    /// The Delivery collection's current resourceVersion. Watching from it, rather than with
+    /// none, skips the replay of every existing Delivery, which would be timed as this phase's.
+    static func resourceVersion(_ api: BenchClient, namespace: String) async throws -> String {
+        let url = "\(api.base)/apis/herald.dev/v1alpha1/namespaces/\(namespace)/deliveries?limit=1"
+        let list = try await api.http.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        let listed = try JSON.parse(Array(buffer: try await list.body.collect(upTo: 1 << 20)))
+        return listed["metadata"]?["resourceVersion"]?.stringValue ?? "0"
+    }
+
+    /// Reads the watch from `resourceVersion` until cancelled or the stream ends.
+    func follow(_ api: BenchClient, namespace: String, from resourceVersion: String, seconds: Double) async throws {
+        let url =
+            "\(api.base)/apis/herald.dev/v1alpha1/namespaces/\(namespace)/deliveries?watch=true&resourceVersion=\(resourceVersion)&timeoutSeconds=\(Int(seconds))"
         let response = try await api.http.execute(HTTPClientRequest(url: url), timeout: .seconds(Int64(seconds) + 30))
         guard response.status == .ok else { throw BenchError("watching deliveries answered \(response.status)") }
         var lines = LineSplitter()
