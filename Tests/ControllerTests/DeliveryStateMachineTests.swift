@@ -109,6 +109,32 @@ import Testing
         #expect(t.actions.contains { if case .deadLetter("AttemptsExhausted", _, 3) = $0 { return true } else { return false } })
     }
 
+    /// An open circuit (or a rate limit) sent nothing: the delivery waits as long as the worker
+    /// said and the attempt does not count against maxAttempts — delayed, not failed.
+    @Test func heldBackAttemptsDelayWithoutExhaustingThePolicy() {
+        var status = queued(attempt: 3, at: t0)
+        status.heldBack = 2  // attempts 1 and 2 met an open circuit; attempt 3 is the first sent
+        let open = DeliveryStateMachine.Report(attempt: 3, outcome: .transient, code: "CircuitOpen", retryAfter: 30)
+        let t = machine.handle(.result(open), status: status, context: ctx(t0))
+        #expect(t.status.phase == .retrying)
+        #expect(t.status.heldBack == 3)
+        // Attempt 4 is already waiting in the 30 s delay tier.
+        #expect(t.status.attempts == 4)
+        #expect(t.status.nextAttemptTime == t0.addingTimeInterval(30))
+
+        // A provider failure still counts: with 1 provider attempt made the policy allows 2 more.
+        var sent = queued(attempt: 4, at: t0)
+        sent.heldBack = 3
+        let failed = DeliveryStateMachine.Report(attempt: 4, outcome: .transient, code: "HTTP503")
+        let retried = machine.handle(.result(failed), status: sent, context: ctx(t0))
+        #expect(retried.status.phase == .retrying)
+        #expect(retried.status.heldBack == 3)
+        #expect(retried.status.nextAttemptTime == t0.addingTimeInterval(2))
+
+        // The status round-trips through JSON with its held-back count.
+        #expect(DeliveryStatus(json: retried.status.json) == retried.status)
+    }
+
     @Test func deadlineExpiresWhatIsPending() {
         let deadline = t0.addingTimeInterval(10)
         let pending = DeliveryStatus(phase: .pending, nextAttemptTime: t0.addingTimeInterval(100))

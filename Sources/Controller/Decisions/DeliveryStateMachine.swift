@@ -181,11 +181,11 @@ public struct DeliveryStateMachine: Sendable {
         if ctx.suspended {
             return Transition(status: status, actions: withDeadline([], ctx))
         }
-        guard status.attempts < ctx.policy.maxAttempts else {
+        guard status.providerAttempts < ctx.policy.maxAttempts else {
             // Reached only when the policy shrank below the attempts already made.
             return fail(
                 status, reason: "AttemptsExhausted",
-                message: "\(status.attempts) attempts made; the retry policy allows \(ctx.policy.maxAttempts)")
+                message: "\(status.providerAttempts) attempts made; the retry policy allows \(ctx.policy.maxAttempts)")
         }
         let due = status.nextAttemptTime ?? ctx.now
         switch ctx.tiers.plan(due: due, now: ctx.now) {
@@ -217,6 +217,9 @@ public struct DeliveryStateMachine: Sendable {
 
     // MARK: results
 
+    /// Worker result codes for attempts that sent nothing (see `DeliveryStatus.heldBack`).
+    static let heldBackCodes: Set<String> = ["CircuitOpen", "RateLimited", "Canceled"]
+
     private func result(_ r: Report, _ status: DeliveryStatus, _ ctx: Context) -> Transition {
         guard status.isDispatched, r.attempt == status.attempts else {
             let why =
@@ -245,12 +248,19 @@ public struct DeliveryStateMachine: Sendable {
             return fail(next, reason: "PermanentFailure", message: Self.describe(r))
         case .transient:
             next.lastError = DeliveryFailure(errorClass: .transient, code: r.code, message: r.message)
-            guard ctx.policy.allowsAttempt(after: status.attempts) else {
+            let heldBack = Self.heldBackCodes.contains(r.code)
+            if heldBack { next.heldBack += 1 }
+            guard heldBack || ctx.policy.allowsAttempt(after: status.providerAttempts) else {
                 return fail(
                     next, reason: "AttemptsExhausted",
-                    message: "\(status.attempts) of \(ctx.policy.maxAttempts) attempts failed; last: \(Self.describe(r))")
+                    message: "\(status.providerAttempts) of \(ctx.policy.maxAttempts) attempts failed; last: \(Self.describe(r))")
             }
-            let delay = ctx.policy.delay(afterAttempt: status.attempts, retryAfter: r.retryAfter, random: ctx.random)
+            // Nothing was sent: wait as long as the worker said (the breaker's open time, the
+            // rate limit's refill), without growing the backoff.
+            let delay =
+                heldBack
+                ? max(r.retryAfter ?? ctx.policy.initialBackoff, 0.001)
+                : ctx.policy.delay(afterAttempt: status.providerAttempts, retryAfter: r.retryAfter, random: ctx.random)
             let nextAttempt = ctx.now.addingTimeInterval(delay)
             if let deadline = ctx.deadline, nextAttempt >= deadline {
                 return expire(

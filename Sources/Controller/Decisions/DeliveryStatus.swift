@@ -46,6 +46,9 @@ public struct DeliveryStatus: Sendable, Hashable {
     public var renderedDigest: String?
     /// Why the delivery is in its phase (OptedOut, QuietHours, AttemptsExhausted, …).
     public var reason: String?
+    /// Attempts whose job sent nothing (the Channel's circuit was open, its rate limit was
+    /// reached, the worker was stopping): they are delays, and do not count against maxAttempts.
+    public var heldBack: Int = 0
     /// Fields this view does not model (conditions a newer version wrote), kept on write.
     var other: [String: JSON] = [:]
 
@@ -65,12 +68,15 @@ public struct DeliveryStatus: Sendable, Hashable {
         self.reason = reason
     }
 
+    /// Attempts that reached the provider (or failed trying).
+    public var providerAttempts: Int { attempts - heldBack }
+
     /// Whether a job for the current attempt is in the broker.
     public var isDispatched: Bool { queuedTime != nil }
 
     static let modelled: Set<String> = [
         "phase", "attempts", "lastAttemptTime", "nextAttemptTime", "queuedTime", "lastError", "providerMessageID",
-        "renderedDigest", "reason",
+        "renderedDigest", "reason", "heldBack",
     ]
 
     /// Reads `status`; a missing or unreadable status is a new, Pending delivery.
@@ -85,6 +91,7 @@ public struct DeliveryStatus: Sendable, Hashable {
         providerMessageID = o["providerMessageID"]?.stringValue
         renderedDigest = o["renderedDigest"]?.stringValue
         reason = o["reason"]?.stringValue
+        heldBack = Int(o["heldBack"]?.intValue ?? 0)
         other = o.filter { !Self.modelled.contains($0.key) }
     }
 
@@ -99,6 +106,7 @@ public struct DeliveryStatus: Sendable, Hashable {
         o["providerMessageID"] = providerMessageID.map(JSON.string)
         o["renderedDigest"] = renderedDigest.map(JSON.string)
         o["reason"] = reason.map(JSON.string)
+        o["heldBack"] = heldBack > 0 ? .int(Int64(heldBack)) : nil
         return .object(o)
     }
 }

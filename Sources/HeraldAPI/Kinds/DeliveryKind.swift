@@ -71,5 +71,6 @@ enum DeliverySchema {
             "providerMessageID": .string("The provider's id for the sent message."),
             "renderedDigest": .string("sha256 of what was sent."),
             "reason": .string("Why the delivery is in this phase (e.g. OptedOut)."),
+            "heldBack": .integer("Attempts that sent nothing (circuit open, rate limited); they do not count against maxAttempts."),
         ])
 }
