@@ -28,17 +28,7 @@ struct APIBench: AsyncParsableCommand {
             base = p.url
         }
         defer { started?.stop() }
-        var config = HTTPClient.Configuration()
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients + 8)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        let api = BenchClient(http: http, base: base)
-        do {
-            try await measure(api, server: started)
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-        try await http.shutdown()
+        try await BenchClient.with(base: base, clients: clients) { api in try await measure(api, server: started) }
     }
 
     func measure(_ api: BenchClient, server: HeraldProcess?) async throws {
@@ -90,6 +80,22 @@ struct PhaseResult {
 struct BenchClient: Sendable {
     let http: HTTPClient
     let base: String
+
+    /// Runs `body` with a client for `base` pooling enough connections for `clients`, and shuts
+    /// the client down afterwards, also when `body` throws.
+    static func with<T>(base: String, clients: Int, _ body: (BenchClient) async throws -> T) async throws -> T {
+        var config = HTTPClient.Configuration()
+        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients + 8)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        do {
+            let result = try await body(BenchClient(http: http, base: base))
+            try await http.shutdown()
+            return result
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
 
     func waitReady() async throws {
         for _ in 0..<100 {

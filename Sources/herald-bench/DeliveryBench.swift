@@ -54,20 +54,16 @@ struct DeliveryBench: AsyncParsableCommand {
 
         let stack = try HeraldStack(broker: brokerURL, store: storeURL, workerConcurrency: workerConcurrency)
         defer { stack.stop() }
-        var config = HTTPClient.Configuration()
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients + 8)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         do {
-            let api = BenchClient(http: http, base: stack.apiURL)
-            try await api.waitReady()
-            try await measure(api, stack: stack, ceiling: ceiling, run: String(run))
+            try await BenchClient.with(base: stack.apiURL, clients: clients) { api in
+                try await api.waitReady()
+                try await measure(api, stack: stack, ceiling: ceiling, run: String(run))
+            }
         } catch {
-            try? await http.shutdown()
             say("herald logs kept: \(stack.logFiles.map(\.path).joined(separator: " "))")
             stack.keepLogs = true
             throw error
         }
-        try await http.shutdown()
     }
 
     func measure(_ api: BenchClient, stack: HeraldStack, ceiling: BrokerCeiling.Figures, run: String) async throws {

@@ -51,11 +51,7 @@ struct StoreComparison: AsyncParsableCommand {
     func measure(label: String, arguments: [String]) async throws -> Figures {
         let server = try HeraldProcess(role: "apiserver", arguments: arguments)
         defer { server.stop() }
-        var config = HTTPClient.Configuration()
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients + 8)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        do {
-            let api = BenchClient(http: http, base: server.url)
+        return try await BenchClient.with(base: server.url, clients: clients) { api in
             try await api.waitReady()
             let run = UUID().uuidString.prefix(6).lowercased()
             print("\(label): measuring …")
@@ -66,11 +62,7 @@ struct StoreComparison: AsyncParsableCommand {
                 try await api.create(namespace: "bench-\(run)-fixed", name: "f\(i)")
             }
             let watch = try await api.watchLatency(namespace: "bench-\(run)-watch", count: Int(seconds * watchRate), rate: watchRate)
-            try await http.shutdown()
             return Figures(creates: creates, fixed: fixed, watch: watch)
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
     }
 

@@ -69,8 +69,9 @@ final class SinkHandler: ChannelInboundHandler, @unchecked Sendable {
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             let keep = keepAlive
+            let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if !keep { context.close(promise: nil) }
+                if !keep { channel.close(promise: nil) }
             }
         }
     }
