@@ -17,22 +17,33 @@ public struct GarbageCollector: Service {
         self.batchSize = batchSize
     }
 
+    /// Never ends with an error while the process runs: a store that is down at start or later
+    /// (PostgreSQL restarting) is retried with backoff, and a full sweep runs after every gap,
+    /// since deletions may have been missed meanwhile.
     public func run() async throws {
-        try await sweep()
+        var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let events = try await store.watchAll(after: store.currentResourceVersion())
+                // The rv comes first, so a deletion during the sweep still reaches the watch.
+                let rv = try await store.currentResourceVersion()
+                try await sweep()
+                let events = try await store.watchAll(after: rv)
+                if failures > 0 { logger.info("garbage collector resumed", metadata: ["after": "\(failures) failures"]) }
+                failures = 0
                 for try await event in events.cancelOnGracefulShutdown() where event.type == .deleted {
                     try await sweep()
                 }
             } catch is CancellationError {
                 return
             } catch StoreError.expired {
-                // Missed events: sweep covers them, then watch again.
-                try await sweep()
+                // Missed events: the next round's sweep covers them.
+                continue
             } catch {
-                logger.warning("garbage collector watch failed; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
+                failures += 1
+                logger.log(
+                    level: failures == 1 ? .warning : .debug, "garbage collector failed; retrying",
+                    metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                try? await Task.sleep(for: .milliseconds(min(30_000, 250 << min(failures, 7))))
             }
         }
     }

@@ -49,7 +49,7 @@ public enum StoreContract {
         return r
     }
 
-    static func delivery(_ name: String, notification: String, owner: Resource?, phase: String? = nil) -> Resource {
+    public static func delivery(_ name: String, notification: String, owner: Resource?, phase: String? = nil) -> Resource {
         var r = Resource(apiVersion: "herald.dev/v1alpha1", kind: "Delivery", namespace: "default", name: name)
         r.spec = ["notification": .string(notification), "recipient": "a", "channel": "log"]
         if let owner {
