@@ -8,8 +8,8 @@ import Workers
 
 /// The worker role: consumes `herald.jobs.<type>` queues with manual acks and a prefetch, runs
 /// each job through the `JobProcessor`, publishes one result per attempt to `herald.results`
-/// (coalesced into confirmed batches), then acks the job. A job is acked only after its result
-/// is confirmed, so a crash in between redelivers it (at-least-once; the idempotency key makes
+/// (coalesced into confirmed batches), then acks the job (acks coalesced too, `AckCoalescer`).
+/// A job is acked only after its result is confirmed, so a crash in between redelivers it (at-least-once; the idempotency key makes
 /// the repeat visible to the provider). Workers never write the store and never decide retries.
 struct JobWorker: Service {
     let broker: any MessageBroker
@@ -47,6 +47,11 @@ struct JobWorker: Service {
             do {
                 let consumer = try await broker.consume(queue: queue, prefetch: UInt16(clamping: concurrency))
                 failures = 0
+                // One ack for many jobs; a quarter of the prefetch may wait behind a slow job.
+                let acks = AckCoalescer(consumer: consumer, maxHeldBack: max(1, concurrency / 4), logger: logger)
+                // Ends once finished and drained; acks of a subscription that is gone are dropped.
+                Task { await acks.run() }
+                defer { acks.finish() }
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     var inFlight = 0
                     while let delivery = try await consumer.next() {
@@ -54,7 +59,11 @@ struct JobWorker: Service {
                             try await group.next()
                             inFlight -= 1
                         }
-                        group.addTask { try await self.handle(delivery, consumer, results) }
+                        acks.received(delivery)
+                        group.addTask {
+                            try await self.handle(delivery, consumer, results)
+                            acks.completed(delivery)
+                        }
                         inFlight += 1
                     }
                     try await group.waitForAll()
@@ -77,8 +86,9 @@ struct JobWorker: Service {
             job = try DeliveryJob.decode(delivery.body)
         } catch {
             logger.error("unreadable job dead-lettered", metadata: ["queue": .string(delivery.queue), "error": "\(error)"])
-            try await broker.deadLetter(
-                delivery, from: consumer, reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
+            var letter = OutgoingMessage(republishing: delivery)
+            letter.headers[DeadLetterHeader.originalQueue] = delivery.queue
+            try await broker.deadLetter([letter], reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
             return
         }
         let result = await processor.process(job)
@@ -86,7 +96,6 @@ struct JobWorker: Service {
             OutgoingMessage.toQueue(
                 broker.topology.resultsQueue, body: result.encoded(), messageID: "\(job.deliveryUID).\(job.attempt)",
                 correlationID: job.correlationID))
-        try await consumer.ack(delivery)
     }
 }
 
