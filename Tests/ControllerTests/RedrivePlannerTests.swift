@@ -69,7 +69,9 @@ import Testing
                         delivery: ds[0].name, requestedAt: "2026-11-21T10:05:00.000Z", requestedBy: "alice@host",
                         outcome: .redriven(replacement: created.name)))
             ])
-        #expect(p.redrives.first?.step.note == .normal("Redriven", "redriven by alice@host: delivery \(ds[0].name) is replaced by \(created.name)"))
+        #expect(
+            p.redrives.first?.step.note
+                == .normal("Redriven", "redriven by alice@host: delivery \(ds[0].name) is replaced by \(created.name)"))
         #expect(Validation.dns1123SubdomainProblem(created.name) == nil)
     }
 

@@ -43,6 +43,7 @@ struct DeadLetterPrinter: Sendable {
         add("Attempts", String(d.attempts))
         add("Last Attempt", time(d.status["lastAttemptTime"]?.stringValue))
         add("Failed", d.failedAt.map { "\(Timestamp.format($0)) (\(Timestamp.age(since: $0, now: now)) ago)" } ?? "")
+        add("Redrive", d.redriveState)
         if d.errorCode.isEmpty && d.errorMessage.isEmpty {
             add("Last Error", "")
         } else {
@@ -51,7 +52,6 @@ struct DeadLetterPrinter: Sendable {
             lines.append("  Code:\t\(d.errorCode)")
             lines.append("  Message:\t\(d.errorMessage)")
         }
-        add("Redrive", d.redriveState)
         Describer(now: now).describeEvents(events, into: &lines)
         return TabWriter(minWidth: 0, padding: 2).format(lines.joined(separator: "\n") + "\n")
     }

@@ -93,7 +93,7 @@ struct DLQTests {
               namespace: \(box.namespace)
               uid: \(uid)
             reason: AttemptsExhausted
-            message: 6 of 6 attempts failed; last: HTTP503
+            message: "6 of 6 attempts failed; last: HTTP503"
             type: Warning
             source:
               component: herald-controller
@@ -117,7 +117,8 @@ struct DLQTests {
         #expect(out.contains("Events:") && out.contains("Warning  AttemptsExhausted"), "\(r)")
 
         expectFailure(
-            try await box.ctl("dlq", "show", "nope"), stderrContains: "error: dead letter \"nope\" not found in namespace \"\(box.namespace)\"")
+            try await box.ctl("dlq", "show", "nope"),
+            stderrContains: "error: dead letter \"nope\" not found in namespace \"\(box.namespace)\"")
         expectFailure(
             try await box.ctl("dlq", "show", "welcome-bob-0"),
             stderrContains: "error: delivery \"welcome-bob-0\" is Delivered, not a dead letter")
@@ -178,8 +179,10 @@ struct DLQTests {
         r = try await box.ctl("dlq", "redrive", "--all", "--notification", "promo", "--as", "carol")
         #expect(r.stdout == "delivery.herald.dev/promo-cy-0 redrive requested by carol\n", "\(r)")
 
-        expectFailure(try await box.ctl("dlq", "redrive"), status: 64, stderrContains: "name at least one dead letter to redrive, or use --all")
+        expectFailure(
+            try await box.ctl("dlq", "redrive"), status: 64, stderrContains: "name at least one dead letter to redrive, or use --all")
         expectFailure(try await box.ctl("dlq", "redrive", "x", "--all"), status: 64, stderrContains: "not both")
-        expectFailure(try await box.ctl("dlq", "redrive", "x", "--notification", "n"), status: 64, stderrContains: "--notification goes with --all")
+        expectFailure(
+            try await box.ctl("dlq", "redrive", "x", "--notification", "n"), status: 64, stderrContains: "--notification goes with --all")
     }
 }
