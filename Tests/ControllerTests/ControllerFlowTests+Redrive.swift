@@ -6,7 +6,9 @@ import Testing
 @testable import Controller
 
 /// Redriving a dead letter end to end: the controller against a real store and the test broker.
-@Suite(.serialized) struct RedriveFlowTests {
+/// Part of `ControllerFlowTests`, so it runs one at a time with the other controller flows (each
+/// runs a controller with a short leader lease, which a loaded machine starves when many run at once).
+extension ControllerFlowTests {
     /// Asks for a redrive the way `heraldctl dlq redrive` does: two annotations on the Delivery.
     func requestRedrive(_ f: ControllerFixture, _ name: String, at: String, by: String) async throws {
         _ = try await f.store.store.guaranteedUpdate(ObjectKey(kind: "Delivery", namespace: "default", name: name)) { current in
