@@ -26,6 +26,8 @@ struct DeadLetter: Sendable {
     var channelType: String { spec["channelType"]?.stringValue ?? "" }
     var round: Int64 { spec["round"]?.intValue ?? 0 }
     var attempts: Int64 { status["attempts"]?.intValue ?? 0 }
+    /// Attempts that sent nothing (circuit open, rate limited); they did not count against maxAttempts.
+    var heldBack: Int64 { status["heldBack"]?.intValue ?? 0 }
     var reason: String { status["reason"]?.stringValue ?? "" }
     var errorClass: String { status["lastError"]?["class"]?.stringValue ?? "" }
     var errorCode: String { status["lastError"]?["code"]?.stringValue ?? "" }

@@ -40,7 +40,7 @@ struct DeadLetterPrinter: Sendable {
         add("Idempotency Key", d.idempotencyKey)
         add("Phase", d.phase)
         add("Reason", d.reason)
-        add("Attempts", String(d.attempts))
+        add("Attempts", d.heldBack > 0 ? "\(d.attempts) (\(d.heldBack) held back: nothing sent)" : String(d.attempts))
         add("Last Attempt", time(d.status["lastAttemptTime"]?.stringValue))
         add("Failed", d.failedAt.map { "\(Timestamp.format($0)) (\(Timestamp.age(since: $0, now: now)) ago)" } ?? "")
         add("Redrive", d.redriveState)

@@ -46,6 +46,15 @@ import Testing
         #expect(refused.redriveState == "refused (asked by bob): it is Delivered")
     }
 
+    @Test func showSaysWhichAttemptsSentNothing() {
+        var d = letter("welcome-x-2").object
+        d["status"]?["heldBack"] = 2
+        let page = DeadLetterPrinter(now: now).show(DeadLetter(d), events: [])
+        #expect(page.contains("Attempts:         6 (2 held back: nothing sent)\n"), "\(page)")
+        #expect(page.contains("Idempotency Key:  u-1-2\n"), "\(page)")
+        #expect(page.hasSuffix("  Message:  upstream unavailable\nEvents:     <none>\n"), "\(page)")
+    }
+
     @Test func theTableTruncatesLongErrorsAndShowsTheFailureAge() {
         let long = String(repeating: "x", count: 100)
         let table = DeadLetterPrinter(now: now).table([letter("welcome-x-2", message: long)], wide: false, withNamespace: false)
