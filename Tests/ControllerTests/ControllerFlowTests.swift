@@ -220,7 +220,7 @@ import Testing
                 try await f.waitFor("Notification", "lost") { $0?.status?["deliveries"]?["pending"] == 1 }
             }
             // Restart on a fresh in-memory broker: delivered long before the 30 s queued timeout.
-            var configuration = Controller.Configuration.fast()
+            var configuration = Controller.Configuration.soleReplica()
             configuration.jobsSurviveRestart = false
             let broker = TestBroker.delivering()
             try await f.controller(broker: broker, configuration: configuration) {
