@@ -142,6 +142,12 @@ struct DLQTests {
         expectSuccess(r)
         #expect(r.stdout.hasPrefix("delivery.herald.dev/promo-cy-0 redrive requested by ") && r.stdout.contains("@"), "\(r)")
 
+        // With a config context in use, its user is the requester.
+        expectSuccess(try await box.ctl(["config", "set-context", "ops-desk", "--server", box.server], namespaced: false))
+        expectSuccess(try await box.ctl(["config", "use-context", "ops-desk"], namespaced: false))
+        r = try await box.ctl("dlq", "redrive", "promo-cy-0")
+        #expect(r.stdout == "delivery.herald.dev/promo-cy-0 redrive requested by ops-desk\n", "\(r)")
+
         // Refusals: not a dead letter, unknown, already redriven; the good name still goes through.
         expectFailure(
             try await box.ctl("dlq", "redrive", "welcome-bob-0"),
