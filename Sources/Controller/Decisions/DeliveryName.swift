@@ -1,14 +1,17 @@
 import HeraldAPI
 
-/// Deterministic Delivery names: `<notification>-<hash of recipient and channel>-<round>`, a
-/// valid DNS-1123 subdomain. Determinism makes creation idempotent: a reconcile that runs again
-/// (a crash, a stale cache) tries to create the same names and finds them.
+/// Deterministic Delivery names: `<notification>-<hash of recipient and channel>-<round>`, and
+/// `…-<round>-r<n>` for the n-th redrive of the pair in that round; a valid DNS-1123 subdomain.
+/// Determinism makes creation idempotent: a reconcile that runs again (a crash, a stale cache)
+/// tries to create the same names and finds them.
 public enum DeliveryName {
     static let maxLength = 253
 
-    public static func make(notification: String, recipientID: String, channel: String, round: Int) -> String {
+    public static func make(notification: String, recipientID: String, channel: String, round: Int, redrive: Int = 0)
+        -> String
+    {
         let hash = hex10(fnv1a64(recipientID + "\u{0}" + channel))
-        let suffix = "-\(hash)-\(round)"
+        let suffix = "-\(hash)-\(round)" + (redrive > 0 ? "-r\(redrive)" : "")
         // The suffix joins the name's last dot-separated label, which DNS-1123 limits to 63 characters.
         var head = Substring("")
         var last = Substring(notification)

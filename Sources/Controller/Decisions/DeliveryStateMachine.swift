@@ -185,7 +185,7 @@ public struct DeliveryStateMachine: Sendable {
             // Reached only when the policy shrank below the attempts already made.
             return fail(
                 status, reason: "AttemptsExhausted",
-                message: "\(status.providerAttempts) attempts made; the retry policy allows \(ctx.policy.maxAttempts)")
+                message: "\(status.providerAttempts) attempts made; the retry policy allows \(ctx.policy.maxAttempts)", ctx)
         }
         let due = status.nextAttemptTime ?? ctx.now
         switch ctx.tiers.plan(due: due, now: ctx.now) {
@@ -245,7 +245,7 @@ public struct DeliveryStateMachine: Sendable {
             if r.code == "DeadlineExceeded" {
                 return expire(next, r.message)
             }
-            return fail(next, reason: "PermanentFailure", message: Self.describe(r))
+            return fail(next, reason: "PermanentFailure", message: Self.describe(r), ctx)
         case .transient:
             next.lastError = DeliveryFailure(errorClass: .transient, code: r.code, message: r.message)
             let heldBack = Self.heldBackCodes.contains(r.code)
@@ -253,7 +253,7 @@ public struct DeliveryStateMachine: Sendable {
             guard heldBack || ctx.policy.allowsAttempt(after: status.providerAttempts) else {
                 return fail(
                     next, reason: "AttemptsExhausted",
-                    message: "\(status.providerAttempts) of \(ctx.policy.maxAttempts) attempts failed; last: \(Self.describe(r))")
+                    message: "\(status.providerAttempts) of \(ctx.policy.maxAttempts) attempts failed; last: \(Self.describe(r))", ctx)
             }
             // Nothing was sent: wait as long as the worker said (the breaker's open time, the
             // rate limit's refill), without growing the backoff.
@@ -277,9 +277,10 @@ public struct DeliveryStateMachine: Sendable {
         }
     }
 
-    private func fail(_ status: DeliveryStatus, reason: String, message: String) -> Transition {
+    private func fail(_ status: DeliveryStatus, reason: String, message: String, _ ctx: Context) -> Transition {
         var next = status
         next.phase = .failed
+        next.failedTime = ctx.now
         next.reason = reason
         next.queuedTime = nil
         next.nextAttemptTime = nil

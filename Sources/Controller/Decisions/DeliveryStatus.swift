@@ -49,6 +49,8 @@ public struct DeliveryStatus: Sendable, Hashable {
     /// Attempts whose job sent nothing (the Channel's circuit was open, its rate limit was
     /// reached, the worker was stopping): they are delays, and do not count against maxAttempts.
     public var heldBack: Int = 0
+    /// When the delivery became Failed: `dlq list` shows its age, and `dlq show` when it happened.
+    public var failedTime: Date?
     /// Fields this view does not model (conditions a newer version wrote), kept on write.
     var other: [String: JSON] = [:]
 
@@ -76,7 +78,7 @@ public struct DeliveryStatus: Sendable, Hashable {
 
     static let modelled: Set<String> = [
         "phase", "attempts", "lastAttemptTime", "nextAttemptTime", "queuedTime", "lastError", "providerMessageID",
-        "renderedDigest", "reason", "heldBack",
+        "renderedDigest", "reason", "heldBack", "failedTime",
     ]
 
     /// Reads `status`; a missing or unreadable status is a new, Pending delivery.
@@ -92,6 +94,7 @@ public struct DeliveryStatus: Sendable, Hashable {
         renderedDigest = o["renderedDigest"]?.stringValue
         reason = o["reason"]?.stringValue
         heldBack = Int(o["heldBack"]?.intValue ?? 0)
+        failedTime = PreciseTime.parse(o["failedTime"])
         other = o.filter { !Self.modelled.contains($0.key) }
     }
 
@@ -107,6 +110,7 @@ public struct DeliveryStatus: Sendable, Hashable {
         o["renderedDigest"] = renderedDigest.map(JSON.string)
         o["reason"] = reason.map(JSON.string)
         o["heldBack"] = heldBack > 0 ? .int(Int64(heldBack)) : nil
+        o["failedTime"] = failedTime.map { .string(PreciseTime.format($0)) }
         return .object(o)
     }
 }

@@ -40,6 +40,8 @@ public struct NotificationPlan: Sendable {
     public var creates: [PlannedDelivery]
     /// Names of in-flight deliveries of the current round whose pair left the spec.
     public var cancels: [String]
+    /// Redrive requests answered by this plan; the replacements are among `creates`.
+    public var redrives: [RedrivePlanner.Decision]
     public var events: [EventNote]
 }
 
@@ -99,23 +101,44 @@ public struct NotificationPlanner: Sendable {
 
         switch resolve(input) {
         case .failure(let refusal):
-            return NotificationPlan(accepted: refusal, round: round.number, creates: [], cancels: [], events: [])
+            // Redrive requests wait too: the Accepted condition says what to fix first.
+            return NotificationPlan(accepted: refusal, round: round.number, creates: [], cancels: [], redrives: [], events: [])
         case .success(let (targets, channels)):
             if round.isNew {
                 events.append(.normal("ResendRequested", "\(Self.resendAnnotation) changed; starting round \(round.number)"))
             }
-            let existing = Set(input.deliveries.map(\.name))
+            let existing = Dictionary(input.deliveries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             var desired = Set<String>()
             var creates: [PlannedDelivery] = []
+            var redrives: [RedrivePlanner.Decision] = []
             for target in targets {
                 for channel in channels {
-                    let name = DeliveryName.make(
-                        notification: n.name, recipientID: target.id, channel: channel.name, round: round.number)
-                    desired.insert(name)
-                    if existing.contains(name) { continue }
-                    creates.append(planDelivery(name: name, target: target, channel: channel, round: round, input))
+                    func name(_ redrive: Int) -> String {
+                        DeliveryName.make(
+                            notification: n.name, recipientID: target.id, channel: channel.name, round: round.number,
+                            redrive: redrive)
+                    }
+                    // The pair's chain: the original delivery, then each redrive that replaced it.
+                    var chain: [Resource] = []
+                    while let member = existing[name(chain.count)] { chain.append(member) }
+                    desired.formUnion(chain.map(\.name))
+                    guard !chain.isEmpty else {
+                        desired.insert(name(0))
+                        creates.append(planDelivery(name: name(0), target: target, channel: channel, round: round, input))
+                        continue
+                    }
+                    for decision in RedrivePlanner.decide(chain: chain, nextName: name(chain.count)) {
+                        redrives.append(decision)
+                        guard case .redrive(let step) = decision else { continue }
+                        desired.insert(name(chain.count))
+                        var planned = planDelivery(name: name(chain.count), target: target, channel: channel, round: round, input)
+                        planned.spec["redriveOf"] = .string(step.delivery)
+                        creates.append(planned)
+                    }
                 }
             }
+            redrives += RedrivePlanner.refuseOutside(
+                input.deliveries.filter { !desired.contains($0.name) }.sorted { $0.name < $1.name }, currentRound: round.number)
             let cancels = input.deliveries.filter { d in
                 Int(d.spec?["round"]?.intValue ?? 0) == round.number && !desired.contains(d.name)
                     && !d.deliveryStatus.phase.isTerminal
@@ -126,7 +149,8 @@ public struct NotificationPlanner: Sendable {
                 "Accepted", "Resolved",
                 "\(spec["templateRef"] != nil ? "template, " : "")\(channels.count) \(channelWord) and \(targets.count) \(recipientWord) resolved"
             )
-            return NotificationPlan(accepted: accepted, round: round.number, creates: creates, cancels: cancels, events: events)
+            return NotificationPlan(
+                accepted: accepted, round: round.number, creates: creates, cancels: cancels, redrives: redrives, events: events)
         }
     }
 
@@ -287,6 +311,7 @@ public struct NotificationPlanner: Sendable {
         case .missing(let what):
             deliverySpec["address"] = .emptyObject
             status.phase = .failed
+            status.failedTime = input.now
             status.reason = "NoAddress"
             status.lastError = DeliveryFailure(
                 errorClass: .permanent, code: "NoAddress",

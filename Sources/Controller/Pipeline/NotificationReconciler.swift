@@ -120,6 +120,10 @@ struct NotificationReconciler: Sendable {
             }
             recorder.record(.normal("Canceled", "canceled \(plan.cancels.count) deliveries whose pair left the spec"), about: n)
         }
+        if !plan.redrives.isEmpty {
+            // After the creates: a failed delivery is marked redriven only once its replacement exists.
+            highestWrite = max(highestWrite, try await answer(plan.redrives, for: n, log))
+        }
         // Read our own writes before counting.
         if highestWrite > 0 { await caches.deliveries.waitFor(resourceVersion: highestWrite) }
 
@@ -196,11 +200,52 @@ struct NotificationReconciler: Sendable {
         return created.map(\.0.resourceVersion).max() ?? 0
     }
 
+    /// Writes each redrive answer on the Delivery that asked (handled, and redriven or refused)
+    /// and records who asked in an Event on the Notification and the Delivery. Returns the
+    /// highest resourceVersion written.
+    func answer(_ decisions: [RedrivePlanner.Decision], for n: Resource, _ log: Logger) async throws -> Int64 {
+        var highest: Int64 = 0
+        for decision in decisions {
+            let step = decision.step
+            let key = ObjectKey(kind: "Delivery", namespace: n.namespace, name: step.delivery)
+            let result: MutationResult
+            do {
+                result = try await store.guaranteedUpdate(key) { current in
+                    // Answer only the request the plan saw; a newer one gets the next reconcile's answer.
+                    guard current.annotations[DeliveryRedrive.requestedAtAnnotation] == step.requestedAt else { return current }
+                    var next = current
+                    next.annotations[DeliveryRedrive.handledAnnotation] = step.requestedAt
+                    switch step.outcome {
+                    case .redriven(let replacement):
+                        next.labels[DeliveryRedrive.redrivenLabel] = "true"
+                        next.annotations[DeliveryRedrive.redrivenToAnnotation] = replacement
+                        next.annotations[DeliveryRedrive.refusedAnnotation] = nil
+                    case .refused(let why):
+                        next.annotations[DeliveryRedrive.refusedAnnotation] = why
+                    }
+                    return next
+                }
+            } catch StoreError.notFound {
+                continue
+            }
+            highest = max(highest, result.object.resourceVersion)
+            guard result.changed else { continue }
+            recorder.record(step.note, about: n)
+            recorder.record(step.note, about: result.object)
+            log.info(
+                "redrive answered",
+                metadata: ["delivery": .string(step.delivery), "by": .string(step.requestedBy), "event": .string(step.note.reason)])
+        }
+        return highest
+    }
+
     /// Writes the aggregate status when it differs from the stored one, and records an Event
     /// when a condition flips.
     func writeStatus(_ n: Resource, plan: NotificationPlan, now: Date, _ log: Logger) async throws {
-        let current = caches.deliveries(of: n).filter { Int($0.spec?["round"]?.intValue ?? 0) == plan.round }
-            .map(\.deliveryStatus)
+        // A failure a redrive replaced no longer counts: its replacement does.
+        let current = RedrivePlanner.withoutReplaced(
+            caches.deliveries(of: n).filter { Int($0.spec?["round"]?.intValue ?? 0) == plan.round }
+        ).map(\.deliveryStatus)
         let aggregator = self.aggregator
         let uid = n.uid
         let suspended = n.spec?["suspend"]?.boolValue == true

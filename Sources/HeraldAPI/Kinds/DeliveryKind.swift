@@ -50,6 +50,7 @@ enum DeliverySchema {
             "channelType": .string("Channel type at creation.", enum: ChannelSchema.types),
             "address": .any("The resolved address for the channel type."),
             "round": .integer("Send round this delivery belongs to.", minimum: 0),
+            "redriveOf": .string("The Failed delivery this one redrives (heraldctl dlq redrive), if any."),
         ], required: ["notification", "recipient", "channel"])
 
     static let status = SharedSchemas.conditionsStatus(
@@ -72,5 +73,6 @@ enum DeliverySchema {
             "renderedDigest": .string("sha256 of what was sent."),
             "reason": .string("Why the delivery is in this phase (e.g. OptedOut)."),
             "heldBack": .integer("Attempts that sent nothing (circuit open, rate limited); they do not count against maxAttempts."),
+            "failedTime": .time("When the delivery failed (phase Failed)."),
         ])
 }

@@ -9,7 +9,7 @@ enum ArgumentNormalizer {
     /// Boolean flags whose default is false.
     static let defaultFalseFlags: Set<String> = [
         "ignore-not-found", "server-side", "force-conflicts", "all", "all-namespaces", "watch", "show-labels",
-        "recursive", "prune", "client", "raw", "current", "watch-only",
+        "recursive", "prune", "client", "raw", "current", "watch-only", "include-redriven",
     ]
     /// Global options (with a value) that may come before the subcommand.
     static let globalValueOptions: Set<String> = ["--server", "--token", "--namespace", "-n", "--context", "--request-timeout"]

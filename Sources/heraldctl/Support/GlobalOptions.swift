@@ -52,7 +52,8 @@ struct GlobalOptions: ParsableArguments {
             client: APIClient(server: serverURL, token: bearer, requestTimeout: timeout),
             namespace: namespace ?? resolved?.namespace ?? "default",
             namespaceExplicit: namespace != nil,
-            requestTimeout: timeout)
+            requestTimeout: timeout,
+            contextUser: resolved.flatMap { $0.user.isEmpty ? nil : $0.user })
     }
 }
 
@@ -66,6 +67,8 @@ struct Session: Sendable {
     /// Whether `-n` was given: then objects in files must agree with it, as kubectl insists.
     let namespaceExplicit: Bool
     let requestTimeout: Double?
+    /// The user of the config context in use, if any: who a `dlq redrive` names by default.
+    var contextUser: String? = nil
 
     func discovery() async throws(CLIError) -> Discovery {
         try await Discovery.load(client)
