@@ -109,7 +109,10 @@ public final class JobProcessor: Sendable {
         let message: RenderedMessage
         let r0 = clock.now()
         do {
-            message = try renderer.render(job.template, channelType: job.channel.type, variables: job.variables, locale: job.recipient.locale)
+            let variables = RecipientVariables.merged(
+                job.variables, name: job.recipient.name, address: job.recipient.address, locale: job.recipient.locale,
+                timezone: job.recipient.timezone)
+            message = try renderer.render(job.template, channelType: job.channel.type, variables: variables, locale: job.recipient.locale)
         } catch {
             a.renderSeconds = clock.now() - r0
             return finish(&a, .permanent(error.code, error.description))
