@@ -166,9 +166,10 @@ struct TemplateRenderHandler: Sendable {
     /// A render failure as 422 Invalid; a missing variable names itself as a cause.
     static func invalid(_ issue: TemplateRenderIssue, template: String) -> APIError {
         var errors: [FieldError] = issue.missingVariables.map {
-            FieldError(
-                "spec.variables.\($0.name)", .required,
-                "Required value: the template uses \"\($0.name)\" in \($0.field) and no value or default is given")
+            let use =
+                $0.field == "variables"
+                ? "the template declares \"\($0.name)\" required" : "the template uses \"\($0.name)\" in \($0.field)"
+            return FieldError("spec.variables.\($0.name)", .required, "Required value: \(use) and no value or default is given")
         }
         if errors.isEmpty { errors = [FieldError("spec", .invalid, "Invalid value: \(issue.message)")] }
         return APIError.invalid(ValidationError(kind: kind, name: template, errors: errors), definition: nil)
