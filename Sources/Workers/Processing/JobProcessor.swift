@@ -67,6 +67,10 @@ public final class JobProcessor: Sendable {
         log[metadataKey: "attempt"] = .stringConvertible(job.attempt)
 
         var attempt = Attempt(job: job, startedAt: clock.date(), t0: clock.now())
+        // A result that ends before the breaker is consulted (a template problem, a passed
+        // deadline) still reports the breaker as it is, so the Channel's CircuitOpen condition
+        // does not flap to closed on such results.
+        attempt.circuit = guards.state(namespace: job.namespace, channel: job.channel.name)
         let result = await run(job, &attempt, log)
         metrics.delivery(channelType: job.channel.type, outcome: result.outcome, seconds: result.timings.totalSeconds)
         switch result.outcome {
