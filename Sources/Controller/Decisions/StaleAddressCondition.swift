@@ -1,0 +1,35 @@
+import HeraldAPI
+
+/// The Recipient's `StaleAddresses` condition: which of its addresses providers reported gone,
+/// by channel type, so `kubectl describe` and `wait` show it (the list itself stays in
+/// `status.staleAddresses`). Pure.
+enum StaleAddressCondition {
+    static let conditionType = "StaleAddresses"
+
+    /// - Parameters:
+    ///   - stale: `status.staleAddresses` (tokens and web-push endpoints).
+    ///   - spec: the Recipient's spec, which says what each address is.
+    static func condition(stale: [String], spec: JSON) -> Condition {
+        guard !stale.isEmpty else {
+            return .isFalse(conditionType, "NoneReported", "no provider reported an address of this recipient as gone")
+        }
+        let described = stale.map { value -> String in
+            if let device = spec["devices"]?.arrayValue?.first(where: { $0["token"]?.stringValue == value }) {
+                return "\(device["type"]?.stringValue ?? "device") token \(shortened(value))"
+            }
+            if spec["webPush"]?.arrayValue?.contains(where: { $0["endpoint"]?.stringValue == value }) == true {
+                return "webpush subscription \(shortened(value))"
+            }
+            return "\(shortened(value)) (no longer in the spec)"
+        }
+        return .isTrue(
+            conditionType, "ProviderReportedGone",
+            "\(stale.count) address\(stale.count == 1 ? "" : "es") reported gone by the provider: \(described.joined(separator: ", ")); remove or refresh \(stale.count == 1 ? "it" : "them") in the Recipient's spec"
+        )
+    }
+
+    /// Tokens run to hundreds of characters; enough to recognise one is shown.
+    static func shortened(_ s: String) -> String {
+        s.count <= 48 ? s : String(s.prefix(45)) + "..."
+    }
+}
