@@ -166,7 +166,9 @@ struct APIResponder: HTTPResponder {
         do {
             guard method == .post else { throw APIError.methodNotAllowed(method.rawValue, "\(definition.plural)/\(action.name)") }
             guard let namespace = path.namespace, let name = path.name else {
-                throw APIError.badRequest("\(definition.plural)/\(action.name) is namespaced: use /namespaces/{namespace}/\(definition.plural)/{name}/\(action.name)")
+                throw APIError.badRequest(
+                    "\(definition.plural)/\(action.name) is namespaced: use /namespaces/{namespace}/\(definition.plural)/{name}/\(action.name)"
+                )
             }
             guard action.name == "render", let renders else {
                 throw APIError(

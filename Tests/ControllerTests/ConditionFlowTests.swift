@@ -83,7 +83,8 @@ import Testing
         try await withController(t.store, broker: broker) {
             try await t.create("Channel", "log", ["type": "log"])
             try await t.create("Recipient", "ada", ["email": "ada@example.com", "devices": [["type": "fcm", "token": "tok-1"]]])
-            try await t.create("Notification", "n", ["message": ["text": "hi"], "channels": ["log"], "to": [["recipientRef": ["name": "ada"]]]])
+            try await t.create(
+                "Notification", "n", ["message": ["text": "hi"], "channels": ["log"], "to": [["recipientRef": ["name": "ada"]]]])
             let ada = try await t.waitFor("Recipient", "ada", "to have StaleAddresses") { $0?.conditionStatus("StaleAddresses") == "True" }
             #expect(ada?.status?["staleAddresses"] == ["tok-1"])
             #expect(ada?.condition("StaleAddresses")?["reason"] == "ProviderReportedGone")
