@@ -93,6 +93,7 @@ public final class Controller: Service, Sendable {
         let notificationQueue = WorkQueue<ObjectKey>(name: "notifications", clock: clock)
         let deliveryQueue = WorkQueue<ObjectKey>(name: "deliveries", clock: clock)
         let templateQueue = WorkQueue<ObjectKey>(name: "templates", clock: clock)
+        let recipientQueue = WorkQueue<ObjectKey>(name: "recipients", clock: clock)
         let actions = DeliveryActions(
             store: store, caches: caches, batcher: PublishBatcher(publisher: publisher), publisher: publisher,
             recorder: recorder, deliveryQueue: deliveryQueue,
@@ -105,17 +106,20 @@ public final class Controller: Service, Sendable {
             queue: notificationQueue, logger: logger)
         let deliveries = DeliveryReconciler(caches: caches, actions: actions, logger: logger)
         let templates = TemplateReconciler(store: store, caches: caches, checker: checker, clock: clock, logger: logger)
+        let recipients = RecipientReconciler(store: store, caches: caches, clock: clock, logger: logger)
         let resultProcessor = ResultProcessor(
             store: store, caches: caches, actions: actions, source: results, prefetch: configuration.resultPrefetch,
             maxBatch: configuration.resultBatch, logger: logger)
 
         Self.wire(caches, notificationQueue: notificationQueue, deliveryQueue: deliveryQueue)
         Self.wire(caches.templates, templateQueue: templateQueue)
+        Self.wire(caches.recipients, recipientQueue: recipientQueue)
 
         defer {
             notificationQueue.shutDown()
             deliveryQueue.shutDown()
             templateQueue.shutDown()
+            recipientQueue.shutDown()
             recorder.finish()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -126,6 +130,7 @@ public final class Controller: Service, Sendable {
             group.addTask { await notificationQueue.run() }
             group.addTask { await deliveryQueue.run() }
             group.addTask { await templateQueue.run() }
+            group.addTask { await recipientQueue.run() }
             group.addTask {
                 try await caches.waitUntilSynced()
                 if !self.configuration.jobsSurviveRestart {
@@ -153,6 +158,13 @@ public final class Controller: Service, Sendable {
                         await templateQueue.process(workers: 1) { key in
                             let ok = await templates.reconcile(key)
                             ControllerMetrics.live.reconciles("Template", ok)
+                            return ok
+                        }
+                    }
+                    workers.addTask {
+                        await recipientQueue.process(workers: 1) { key in
+                            let ok = await recipients.reconcile(key)
+                            ControllerMetrics.live.reconciles("Recipient", ok)
                             return ok
                         }
                     }
@@ -204,6 +216,21 @@ public final class Controller: Service, Sendable {
                     templateQueue.add(new.key)
                 }
             case .deleted:
+                break
+            }
+        }
+    }
+
+    /// A Recipient is looked at when it appears and when its spec changes (a stale token removed
+    /// or refreshed); only those with stale addresses lead to a write.
+    static func wire(_ recipients: Informer, recipientQueue: WorkQueue<ObjectKey>) {
+        recipients.addHandler { change in
+            switch change {
+            case .added(let r):
+                if r.status?["staleAddresses"] != nil { recipientQueue.add(r.key) }
+            case .updated(let old, let new):
+                if old.generation != new.generation { recipientQueue.add(new.key) }
+            case .resync, .deleted:
                 break
             }
         }

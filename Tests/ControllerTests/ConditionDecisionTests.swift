@@ -106,4 +106,24 @@ import Testing
         #expect(c.message.contains("..., webpush subscription https://push.example.net/s/1, gone (no longer in the spec)"))
         #expect(StaleAddressCondition.condition(stale: [], spec: spec).status == .false)
     }
+
+    @Test func staleAddressesFollowTheSpec() throws {
+        // Never stale: nothing to write.
+        #expect(StaleAddressCondition.status(current: nil, spec: ["email": "a@x.io"], generation: 1, now: now) == nil)
+        let spec: JSON = ["devices": [["type": "fcm", "token": "tok-1"], ["type": "fcm", "token": "tok-2"]]]
+        let c = StaleAddressCondition.condition(stale: ["tok-1", "tok-2"], spec: spec)
+        let conditions = Conditions.merge(existing: [], desired: [c], generation: 1, now: now)
+        let stale: JSON = ["staleAddresses": ["tok-1", "tok-2"], "conditions": .array(conditions)]
+        #expect(StaleAddressCondition.status(current: stale, spec: spec, generation: 1, now: now) == nil)
+        // tok-1 refreshed: it leaves the list, tok-2 stays.
+        let refreshed: JSON = ["devices": [["type": "fcm", "token": "tok-9"], ["type": "fcm", "token": "tok-2"]]]
+        let one = try #require(StaleAddressCondition.status(current: stale, spec: refreshed, generation: 2, now: now))
+        #expect(one["staleAddresses"] == ["tok-2"])
+        #expect(one["conditions"]?.arrayValue?.first?["message"]?.stringValue?.hasPrefix("1 address reported gone") == true)
+        // Both gone: the list goes and the condition turns False.
+        let none = try #require(StaleAddressCondition.status(current: one, spec: ["email": "a@x.io"], generation: 3, now: now))
+        #expect(none["staleAddresses"] == nil)
+        #expect(none["conditions"]?.arrayValue?.first?["status"] == "False")
+        #expect(StaleAddressCondition.status(current: none, spec: ["email": "a@x.io"], generation: 3, now: now) == nil)
+    }
 }

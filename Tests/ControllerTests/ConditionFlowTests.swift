@@ -89,6 +89,16 @@ import Testing
             #expect(ada?.status?["staleAddresses"] == ["tok-1"])
             #expect(ada?.condition("StaleAddresses")?["reason"] == "ProviderReportedGone")
             #expect(ada?.condition("StaleAddresses")?["message"]?.stringValue?.contains("fcm token tok-1") == true)
+
+            // The user removes the gone token: the list and the condition follow.
+            var fixed = try await t.get("Recipient", "ada")
+            fixed.spec?["devices"] = nil
+            _ = try await t.store.update(fixed)
+            let cleared = try await t.waitFor("Recipient", "ada", "to have StaleAddresses=False") {
+                $0?.conditionStatus("StaleAddresses") == "False"
+            }
+            #expect(cleared?.status?["staleAddresses"] == nil)
+            #expect(cleared?.condition("StaleAddresses")?["observedGeneration"] == 2)
         }
     }
 }

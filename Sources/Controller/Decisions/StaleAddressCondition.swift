@@ -1,3 +1,4 @@
+import Foundation
 import HeraldAPI
 
 /// The Recipient's `StaleAddresses` condition: which of its addresses providers reported gone,
@@ -26,6 +27,29 @@ enum StaleAddressCondition {
             conditionType, "ProviderReportedGone",
             "\(stale.count) address\(stale.count == 1 ? "" : "es") reported gone by the provider: \(described.joined(separator: ", ")); remove or refresh \(stale.count == 1 ? "it" : "them") in the Recipient's spec"
         )
+    }
+
+    /// Whether an address is still one of the Recipient's (a device token or a web-push endpoint).
+    static func isInSpec(_ value: String, spec: JSON) -> Bool {
+        spec["devices"]?.arrayValue?.contains { $0["token"]?.stringValue == value } == true
+            || spec["webPush"]?.arrayValue?.contains { $0["endpoint"]?.stringValue == value } == true
+    }
+
+    /// The status after the Recipient's spec changed: stale addresses the spec no longer has are
+    /// dropped (the user removed or refreshed them) and the condition follows. Nil when there is
+    /// nothing to write, which includes every Recipient that never had a stale address.
+    static func status(current: JSON?, spec: JSON, generation: Int64, now: Date) -> JSON? {
+        let listed = current?["staleAddresses"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let existing = current?["conditions"]?.arrayValue ?? []
+        guard !listed.isEmpty || existing.contains(where: { $0["type"]?.stringValue == conditionType }) else { return nil }
+        let kept = listed.filter { isInSpec($0, spec: spec) }
+        let conditions = Conditions.merge(
+            existing: existing, desired: [condition(stale: kept, spec: spec)], generation: generation, now: now)
+        guard kept != listed || conditions != existing else { return nil }
+        var next = current ?? .emptyObject
+        next["staleAddresses"] = kept.isEmpty ? nil : .array(kept.map(JSON.string))
+        next["conditions"] = .array(conditions)
+        return next
     }
 
     /// Tokens run to hundreds of characters; enough to recognise one is shown.
