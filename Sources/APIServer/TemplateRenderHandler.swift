@@ -61,7 +61,9 @@ struct TemplateRenderHandler: Sendable {
             } catch {
                 throw Self.invalid(error, template: name)
             }
-            parts[preview.part.isEmpty ? target.channelType : preview.part] = Self.json(preview, channelType: target.channelType)
+            // The channel type is echoed only when one was asked for; a part's stand-in is internal.
+            parts[preview.part.isEmpty ? target.channelType : preview.part] = Self.json(
+                preview, channelType: target.part == nil ? target.channelType : nil)
         }
         var status: [String: JSON] = ["parts": .object(parts)]
         if let locale { status["requestedLocale"] = .string(locale) }
@@ -150,8 +152,9 @@ struct TemplateRenderHandler: Sendable {
         return s.isEmpty ? nil : s
     }
 
-    static func json(_ p: TemplatePreview, channelType: String) -> JSON {
-        var o: [String: JSON] = ["part": .string(p.part), "channelType": .string(channelType), "renderedDigest": .string(p.digest)]
+    static func json(_ p: TemplatePreview, channelType: String?) -> JSON {
+        var o: [String: JSON] = ["part": .string(p.part), "renderedDigest": .string(p.digest)]
+        if let channelType { o["channelType"] = .string(channelType) }
         if let locale = p.locale { o["locale"] = .string(locale) }
         for (k, v) in p.fields { o[k] = .string(v) }
         if let data = p.data { o["data"] = data }

@@ -131,6 +131,7 @@ func templateJSON(_ name: String, spec: String) -> String {
             let sms = try await client.send(
                 .post, "\(templates)/welcome/render", #"{"variables":{"name":"Ada"},"locale":"fr","channelType":"twilio"}"#)
             #expect(sms.json?["status"]?["parts"]?["sms"]?["text"] == "Hi Ada")
+            #expect(frCA.json?["status"]?["parts"]?["email"]?["channelType"] == nil)
             let wrong = try await client.send(.post, "\(templates)/welcome/render", #"{"channelType":"pigeon"}"#)
             #expect(wrong.status == 422)
             #expect(wrong.json?["details"]?["causes"]?.arrayValue?.first?["field"] == "spec.channelType")
