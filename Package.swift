@@ -203,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "APIServerTests",
             dependencies: [
-                "APIServer", "Store", "HeraldAPI",
+                // Workers: the server runs with the Mustache renderer, as `herald` wires it.
+                "APIServer", "Store", "HeraldAPI", "Workers",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -27,13 +27,17 @@ public struct APIServer: Sendable {
     let responder: APIResponder
     let configuration: Configuration
 
+    /// - Parameter templateEngine: the renderer behind Template syntax checks at admission and
+    ///   the `templates/render` preview (`herald` passes the workers' Mustache renderer). Without
+    ///   one, Templates are admitted unchecked and `render` is not served.
     public init(
         store: any Store, configuration: Configuration = .init(), registry: PrometheusCollectorRegistry? = nil,
-        logger: Logger
+        templateEngine: (any TemplateEngine)? = nil, logger: Logger
     ) {
         self.configuration = configuration
         responder = APIResponder(
-            store: store, registry: store.kinds, prometheus: registry, maxBodySize: configuration.maxBodySize, logger: logger)
+            store: store, registry: store.kinds, prometheus: registry, maxBodySize: configuration.maxBodySize,
+            templateEngine: templateEngine, logger: logger)
     }
 
     /// The HTTP server as a Service for the process's ServiceGroup.
@@ -59,17 +63,22 @@ struct APIResponder: HTTPResponder {
     let discovery: Discovery
     let openAPI: OpenAPIDocuments
     let resources: ResourceHandler
+    let renders: TemplateRenderHandler?
     let metrics = RequestMetrics()
 
-    init(store: any Store, registry: KindRegistry, prometheus: PrometheusCollectorRegistry?, maxBodySize: Int, logger: Logger) {
+    init(
+        store: any Store, registry: KindRegistry, prometheus: PrometheusCollectorRegistry?, maxBodySize: Int,
+        templateEngine: (any TemplateEngine)?, logger: Logger
+    ) {
         self.store = store
         self.registry = registry
         self.prometheus = prometheus
         self.maxBodySize = maxBodySize
         self.logger = logger
-        discovery = Discovery(registry: registry)
+        discovery = Discovery(registry: registry, listsActions: templateEngine != nil)
         openAPI = OpenAPIDocuments(registry: registry)
-        resources = ResourceHandler(store: store, registry: registry, logger: logger)
+        resources = ResourceHandler(store: store, registry: registry, templates: templateEngine, logger: logger)
+        renders = templateEngine.map { TemplateRenderHandler(store: store, engine: $0) }
     }
 
     static let version: JSON = [
@@ -136,6 +145,9 @@ struct APIResponder: HTTPResponder {
         case (.delete, nil): verb = "deletecollection"
         default: verb = method.rawValue.lowercased()
         }
+        if let action = resourcePath.action {
+            return (try await perform(action, resourcePath, method: method, body: body), "create", "\(definition.plural)/\(action.name)")
+        }
         let call = ResourceHandler.Call(path: resourcePath, query: query, headers: request.headers, body: body)
         do {
             let response = try await resources.handle(method: method, call: call)
@@ -143,6 +155,29 @@ struct APIResponder: HTTPResponder {
         } catch {
             let e = APIError.from(error, definition: definition, name: resourcePath.name)
             return (Responses.error(e), verb, definition.plural)
+        }
+    }
+
+    /// A POST to an action subresource (`templates/{name}/render`).
+    func perform(_ action: ActionSubresource, _ path: ResourcePath, method: HTTPRequest.Method, body: [UInt8]) async throws
+        -> Response
+    {
+        let definition = path.definition
+        do {
+            guard method == .post else { throw APIError.methodNotAllowed(method.rawValue, "\(definition.plural)/\(action.name)") }
+            guard let namespace = path.namespace, let name = path.name else {
+                throw APIError.badRequest(
+                    "\(definition.plural)/\(action.name) is namespaced: use /namespaces/{namespace}/\(definition.plural)/{name}/\(action.name)"
+                )
+            }
+            guard action.name == "render", let renders else {
+                throw APIError(
+                    code: 404, reason: "NotFound",
+                    message: "the server could not find the requested resource: \(definition.plural)/\(action.name)")
+            }
+            return try await renders.render(namespace: namespace, name: name, body: body)
+        } catch {
+            return Responses.error(APIError.from(error, definition: definition, name: path.name))
         }
     }
 

@@ -3,6 +3,8 @@ import HeraldAPI
 /// Discovery documents, legacy and aggregated, built once from the kind registry.
 struct Discovery: Sendable {
     let registry: KindRegistry
+    /// False when the server cannot serve action subresources (no template engine injected).
+    var listsActions = true
 
     var groups: [String] {
         var seen: [String] = []
@@ -50,6 +52,13 @@ struct Discovery: Sendable {
                     "kind": .string(k.kind), "verbs": ["get", "patch", "update"],
                 ])
             }
+            for action in k.actions where listsActions {
+                resources.append([
+                    "name": .string("\(k.plural)/\(action.name)"), "singularName": "", "namespaced": .bool(k.namespaced),
+                    "group": .string(k.group), "version": .string(k.version), "kind": .string(action.kind),
+                    "verbs": ["create"],
+                ])
+            }
         }
         let gv = group.isEmpty ? version : "\(group)/\(version)"
         return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(gv), "resources": .array(resources)]
@@ -72,9 +81,15 @@ struct Discovery: Sendable {
                     ]
                     if !k.shortNames.isEmpty { r["shortNames"] = JSON(k.shortNames) }
                     if !k.categories.isEmpty { r["categories"] = JSON(k.categories) }
+                    var subresources: [JSON] = []
                     if k.hasStatus {
-                        r["subresources"] = [["subresource": "status", "responseKind": gvk, "verbs": ["get", "patch", "update"]]]
+                        subresources.append(["subresource": "status", "responseKind": gvk, "verbs": ["get", "patch", "update"]])
                     }
+                    for action in k.actions where listsActions {
+                        let kind: JSON = ["group": .string(k.group), "version": .string(k.version), "kind": .string(action.kind)]
+                        subresources.append(["subresource": .string(action.name), "responseKind": kind, "verbs": ["create"]])
+                    }
+                    if !subresources.isEmpty { r["subresources"] = .array(subresources) }
                     resources.append(.object(r))
                 }
                 versionDocs.append(["version": .string(v), "resources": .array(resources), "freshness": "Current"])

@@ -8,6 +8,12 @@ struct ResourcePath: Sendable {
     var name: String?
     var subresource: String?
 
+    /// The action subresource (`render`) the path names, if any.
+    var action: ActionSubresource? {
+        guard let subresource, name != nil else { return nil }
+        return definition.actions.first { $0.name == subresource }
+    }
+
     /// Parses `/api/v1/...` and `/apis/{group}/{version}/...`; nil when the path is not a resource path.
     static func parse(_ segments: [Substring], registry: KindRegistry) throws(APIError) -> ResourcePath? {
         var rest: ArraySlice<Substring>
@@ -41,7 +47,8 @@ struct ResourcePath: Sendable {
         let name = rest.first.map(String.init)
         let sub = rest.dropFirst().first.map(String.init)
         if rest.count > 2 { throw APIError.pathNotFound(segments.joined(separator: "/")) }
-        if let sub, sub != "status" || !definition.hasStatus {
+        let known = (sub == "status" && definition.hasStatus) || definition.actions.contains { $0.name == sub }
+        if let sub, !known {
             throw APIError(
                 code: 404, reason: "NotFound", message: "the server could not find the requested resource: \(definition.plural)/\(sub)")
         }

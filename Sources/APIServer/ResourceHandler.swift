@@ -10,6 +10,8 @@ import Synchronization
 struct ResourceHandler: Sendable {
     let store: any Store
     let registry: KindRegistry
+    /// Mustache syntax checks for Templates; nil leaves them to the controller's `Valid` condition.
+    let templates: (any TemplateEngine)?
     let logger: Logger
 
     struct Call {
@@ -18,6 +20,16 @@ struct ResourceHandler: Sendable {
         var headers: HTTPFields
         var body: [UInt8]
         var definition: KindDefinition { path.definition }
+    }
+
+    /// Admission for a kind, with the checks that need injected machinery. Status writes skip
+    /// them: the spec is not theirs, and the controller must be able to report a Template
+    /// stored before the check existed as invalid.
+    func admission(_ definition: KindDefinition, statusWrite: Bool = false) -> Admission {
+        if definition.kind == KindDefinition.template.kind, !statusWrite, let templates {
+            return Admission(definition: definition, extraCheck: TemplateAdmission.check(templates))
+        }
+        return Admission(definition: definition)
     }
 
     func handle(method: HTTPRequest.Method, call: Call) async throws -> Response {
@@ -137,8 +149,7 @@ struct ResourceHandler: Sendable {
 
     func create(_ call: Call) async throws -> Response {
         try requireNamespace(call)
-        let admission = Admission(definition: call.definition)
-        let admitted = try admission.admit(
+        let admitted = try admission(call.definition).admit(
             try parseBody(call), namespace: call.path.namespace, name: nil, fieldValidation: try fieldValidation(call.query))
         var resource = admitted.resource
         resource.json = ServerSideApply.recordUpdate(
@@ -153,7 +164,7 @@ struct ResourceHandler: Sendable {
     func admitUpdate(_ desired: JSON, current: Resource, call: Call, fieldValidation: FieldValidation, warnings: Warnings)
         throws -> Resource
     {
-        let admitted = try Admission(definition: call.definition).admit(
+        let admitted = try admission(call.definition, statusWrite: call.path.subresource == "status").admit(
             desired, namespace: call.path.namespace, name: call.path.name, fieldValidation: fieldValidation)
         warnings.set(admitted.warnings)
         var resource = admitted.resource
@@ -230,14 +241,14 @@ struct ResourceHandler: Sendable {
         let key = key(call)
         let status = target(call)
         // Validate the applied configuration on its own first, so its errors name its own fields.
-        _ = try Admission(definition: definition).admit(
+        _ = try admission(definition, statusWrite: status == .status).admit(
             applied, namespace: call.path.namespace, name: call.path.name, fieldValidation: validation)
         let now = Date()
         let result = try await store.mutate(key, dryRun: call.query.dryRun) { current in
             let merged = try ServerSideApply.apply(
                 applied, to: current?.json, manager: manager, force: force, apiVersion: definition.apiVersion,
                 time: Timestamp.format(now))
-            let admitted = try Admission(definition: definition).admit(
+            let admitted = try admission(definition, statusWrite: status == .status).admit(
                 merged, namespace: call.path.namespace, name: call.path.name, fieldValidation: validation)
             warnings.set(admitted.warnings)
             guard let current else {

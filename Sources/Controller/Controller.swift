@@ -92,6 +92,8 @@ public final class Controller: Service, Sendable {
         let recorder = EventRecorder(store: store, instance: configuration.leaderElection.identity, clock: clock, logger: logger)
         let notificationQueue = WorkQueue<ObjectKey>(name: "notifications", clock: clock)
         let deliveryQueue = WorkQueue<ObjectKey>(name: "deliveries", clock: clock)
+        let templateQueue = WorkQueue<ObjectKey>(name: "templates", clock: clock)
+        let recipientQueue = WorkQueue<ObjectKey>(name: "recipients", clock: clock)
         let actions = DeliveryActions(
             store: store, caches: caches, batcher: PublishBatcher(publisher: publisher), publisher: publisher,
             recorder: recorder, deliveryQueue: deliveryQueue,
@@ -103,15 +105,21 @@ public final class Controller: Service, Sendable {
             store: store, caches: caches, actions: actions, planner: NotificationPlanner(checker: checker), recorder: recorder,
             queue: notificationQueue, logger: logger)
         let deliveries = DeliveryReconciler(caches: caches, actions: actions, logger: logger)
+        let templates = TemplateReconciler(store: store, caches: caches, checker: checker, clock: clock, logger: logger)
+        let recipients = RecipientReconciler(store: store, caches: caches, clock: clock, logger: logger)
         let resultProcessor = ResultProcessor(
             store: store, caches: caches, actions: actions, source: results, prefetch: configuration.resultPrefetch,
             maxBatch: configuration.resultBatch, logger: logger)
 
         Self.wire(caches, notificationQueue: notificationQueue, deliveryQueue: deliveryQueue)
+        Self.wire(caches.templates, templateQueue: templateQueue)
+        Self.wire(caches.recipients, recipientQueue: recipientQueue)
 
         defer {
             notificationQueue.shutDown()
             deliveryQueue.shutDown()
+            templateQueue.shutDown()
+            recipientQueue.shutDown()
             recorder.finish()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -121,6 +129,8 @@ public final class Controller: Service, Sendable {
             group.addTask { try await recorder.run() }
             group.addTask { await notificationQueue.run() }
             group.addTask { await deliveryQueue.run() }
+            group.addTask { await templateQueue.run() }
+            group.addTask { await recipientQueue.run() }
             group.addTask {
                 try await caches.waitUntilSynced()
                 if !self.configuration.jobsSurviveRestart {
@@ -141,6 +151,20 @@ public final class Controller: Service, Sendable {
                         await deliveryQueue.process(workers: self.configuration.deliveryWorkers) { key in
                             let ok = await deliveries.reconcile(key)
                             ControllerMetrics.live.reconciles("Delivery", ok)
+                            return ok
+                        }
+                    }
+                    workers.addTask {
+                        await templateQueue.process(workers: 1) { key in
+                            let ok = await templates.reconcile(key)
+                            ControllerMetrics.live.reconciles("Template", ok)
+                            return ok
+                        }
+                    }
+                    workers.addTask {
+                        await recipientQueue.process(workers: 1) { key in
+                            let ok = await recipients.reconcile(key)
+                            ControllerMetrics.live.reconciles("Recipient", ok)
                             return ok
                         }
                     }
@@ -176,6 +200,40 @@ public final class Controller: Service, Sendable {
             }
         }
         logger.notice("publishing again jobs lost with the in-memory broker", metadata: ["deliveries": "\(dispatched.count)"])
+    }
+
+    /// A Template is reviewed when it appears, when its spec changes, when its status loses what
+    /// the controller wrote, and on resyncs (a decision on the cached copy, usually no write).
+    static func wire(_ templates: Informer, templateQueue: WorkQueue<ObjectKey>) {
+        templates.addHandler { change in
+            switch change {
+            case .added(let t), .resync(let t):
+                templateQueue.add(t.key)
+            case .updated(let old, let new):
+                if old.generation != new.generation || new.condition(TemplateValidity.conditionType) == nil
+                    || new.status?["digest"] != old.status?["digest"]
+                {
+                    templateQueue.add(new.key)
+                }
+            case .deleted:
+                break
+            }
+        }
+    }
+
+    /// A Recipient is looked at when it appears and when its spec changes (a stale token removed
+    /// or refreshed); only those with stale addresses lead to a write.
+    static func wire(_ recipients: Informer, recipientQueue: WorkQueue<ObjectKey>) {
+        recipients.addHandler { change in
+            switch change {
+            case .added(let r):
+                if r.status?["staleAddresses"] != nil { recipientQueue.add(r.key) }
+            case .updated(let old, let new):
+                if old.generation != new.generation { recipientQueue.add(new.key) }
+            case .resync, .deleted:
+                break
+            }
+        }
     }
 
     /// What makes which key go into which queue.

@@ -6,6 +6,7 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import Store
+import Workers
 
 /// `herald serve`: everything in one process on the embedded default.
 struct Serve: AsyncParsableCommand {
@@ -42,7 +43,9 @@ func runAPIServer(options: ServerOptions, role: String, brokerOptions: BrokerOpt
     let logger = roleLogger
     let (host, port) = try options.hostAndPort()
     let store = try options.openStore()
-    let server = APIServer(store: store, configuration: .init(host: host, port: port), registry: registry, logger: logger)
+    let server = APIServer(
+        store: store, configuration: .init(host: host, port: port), registry: registry,
+        templateEngine: MustacheTemplateEngine(), logger: logger)
     let app = server.application { port in
         logger.info(
             "Herald API listening",

@@ -17,7 +17,7 @@ struct Heraldctl: AsyncParsableCommand {
             """,
         version: HeraldctlVersion.current,
         subcommands: [
-            Apply.self, Diff.self, Get.self, Describe.self, Delete.self, Patch.self, Wait.self,
+            Apply.self, Diff.self, Get.self, Describe.self, Delete.self, Patch.self, Wait.self, Render.self,
             DLQ.self, APIResources.self, Explain.self, Version.self, Config.self,
         ])
 }

@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import Store
 import Testing
+import Workers
 
 /// A server on a fresh SQLite store, driven through Hummingbird's in-process test client.
 struct TestAPI {
@@ -19,7 +20,8 @@ struct TestAPI {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("herald-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         store = try SQLiteStore(path: dir.appendingPathComponent("s.sqlite").path)
-        server = APIServer(store: store, logger: Logger(label: "test"))
+        // The Mustache renderer, as `herald` wires it: Template syntax checks and render previews.
+        server = APIServer(store: store, templateEngine: MustacheTemplateEngine(), logger: Logger(label: "test"))
     }
 
     func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {

@@ -14,11 +14,21 @@ enum Peers {
 
     /// True when python3 has the peers' libraries, installing them with pip once if needed.
     /// Real-peer tests are skipped (with this reason) only when that fails.
-    static let available: Bool = {
-        if run(["python3", "-c", modules]) { return true }
-        _ = run(["python3", "-m", "pip", "install", "--quiet"] + packages)
-        return run(["python3", "-c", modules])
-    }()
+    ///
+    /// Async and off the cooperative pool: the probe waits for python (seconds under load, a pip
+    /// install longer), and suites evaluating a blocking check at once would hold every pool
+    /// thread (two on a two-core machine), stalling every other test in the process meanwhile.
+    static func available() async -> Bool { await probe.value }
+
+    private static let probe = Task {
+        await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            Thread {
+                if run(["python3", "-c", modules]) { return c.resume(returning: true) }
+                _ = run(["python3", "-m", "pip", "install", "--quiet"] + packages)
+                c.resume(returning: run(["python3", "-c", modules]))
+            }.start()
+        }
+    }
 
     static let skipReason: Comment = "python3 test peers unavailable: `pip install aiosmtpd standardwebhooks http_ece py_vapid pyjwt cryptography hypercorn` failed"
 

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Workers
 
-@Suite(.enabled(if: Peers.available, Peers.skipReason))
+@Suite(.enabled(Peers.skipReason) { await Peers.available() })
 struct SecretResolverPeerTests {
     @Test func fetchesFromTheAPIServerAndCachesForTheTTL() async throws {
         let secret: JSON = [

@@ -102,6 +102,34 @@ import Testing
         #expect(throws: TemplateError.self) { try renderer.render(t, part: "email", variables: ["name": "x"], locale: nil) }
     }
 
+    @Test func unclosedTagAtTheEndIsWordedForPeople() {
+        let problems = TemplateAnalysis.syntaxProblems(in: ["locales": ["fr": ["sms": ["text": "Salut {{name"]]]])
+        #expect(problems.first?.field == "locales.fr.sms.text")
+        #expect(problems.first?.reason == "tag not closed before the end of the text (expected }})")
+    }
+
+    @Test func engineMatchesTheRenderer() throws {
+        let engine = MustacheTemplateEngine(renderer: renderer)
+        let t: JSON = ["webhook": ["body": #"{"name":"{{name}}"}"#], "sms": ["text": "{{#a}}"]]
+        #expect(engine.syntaxErrors(in: t).map(\.field) == ["sms.text"])
+        let ok: JSON = ["webhook": ["body": #"{"name":"{{name}}"}"#]]
+        let preview = try engine.render(ok, channelType: "webhook", variables: ["name": "a\"b\n"], locale: nil)
+        let direct = try renderer.render(ok, channelType: "webhook", variables: ["name": "a\"b\n"], locale: nil)
+        #expect(preview.fields["body"] == #"{"name":"a\"b\n"}"#)
+        #expect(preview.digest == direct.digest)
+        #expect(throws: TemplateRenderIssue.self) { try engine.render(ok, part: "webhook", variables: .emptyObject, locale: nil) }
+    }
+
+    @Test func recipientVariablesAreOffered() throws {
+        let t: JSON = ["email": ["subject": "Hi {{recipient.name}} <{{recipient.email}}>"]]
+        let vars = RecipientVariables.merged(
+            ["x": 1], name: "ada", address: ["email": "ada@example.com"], locale: "fr", timezone: nil)
+        #expect(try renderer.render(t, channelType: "smtp", variables: vars, locale: nil).subject == "Hi ada <ada@example.com>")
+        // The notification's own `recipient` wins.
+        let own = RecipientVariables.merged(["recipient": "me"], name: "ada", address: .emptyObject, locale: nil, timezone: nil)
+        #expect(own == ["recipient": "me"])
+    }
+
     @Test func partMissingAndLogFallback() throws {
         let t: JSON = ["chat": ["text": "hello {{name}}"]]
         #expect(throws: TemplateError.partMissing(part: "sms", channelType: "twilio")) {

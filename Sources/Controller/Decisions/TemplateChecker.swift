@@ -21,6 +21,18 @@ public protocol TemplateChecker: Sendable {
     ///   - content: template content (a Template's `spec`, or an inline message in that shape).
     ///   - channelTypes: the types of the channels it will go through.
     func problems(content: JSON, variables: JSON, channelTypes: [String]) -> [TemplateProblem]
+
+    /// What a Template's own content says about itself, for its `Valid` condition and
+    /// `status.digest`: syntax errors, the variables it uses, its digest.
+    func review(template spec: JSON) -> TemplateReview
+}
+
+extension TemplateChecker {
+    /// Without a parser nothing is known beyond the declarations: no syntax errors found, the
+    /// variables used unknown, no digest.
+    public func review(template spec: JSON) -> TemplateReview {
+        TemplateReview(syntaxErrors: [], usedVariables: nil, digest: nil)
+    }
 }
 
 /// Checks declared `required` variables (without a default) and that each channel type finds

@@ -73,16 +73,63 @@ struct ResultProcessor: Sendable {
                 try await subscription.reject(r)
             }
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let applied = try await withThrowingTaskGroup(of: (ObjectKey, DeliveryResult)?.self) { group in
             for (result, redelivered) in decoded {
-                group.addTask { try await apply(result, redelivered: redelivered) }
+                group.addTask { try await apply(result, redelivered: redelivered).map { ($0, result) } }
             }
-            try await group.waitForAll()
+            var applied: [(channel: ObjectKey, result: DeliveryResult)] = []
+            for try await pair in group {
+                if let pair { applied.append(pair) }
+            }
+            return applied
         }
+        await updateCircuitConditions(applied)
         try await subscription.acknowledge(through: last)
     }
 
-    func apply(_ result: DeliveryResult, redelivered: Bool) async throws {
+    /// One `CircuitOpen` decision per Channel for the whole batch, written only where the
+    /// breaker moved. A failed write is logged, not retried: the next result that shows the same
+    /// state against the unchanged condition writes it again.
+    func updateCircuitConditions(_ applied: [(channel: ObjectKey, result: DeliveryResult)]) async {
+        let observations = CircuitCondition.observations(applied)
+        var changes: [(ObjectKey, CircuitCondition.Observation)] = []
+        for (key, observation) in observations {
+            guard let channel = caches.channels.get(key) else { continue }
+            if CircuitCondition.change(current: channel.condition(CircuitCondition.conditionType), observation: observation) != nil {
+                changes.append((key, observation))
+            }
+        }
+        guard !changes.isEmpty else { return }
+        let now = actions.settings.clock.now()
+        await withTaskGroup(of: Void.self) { group in
+            for (key, observation) in changes {
+                group.addTask {
+                    do {
+                        _ = try await store.guaranteedUpdate(key, target: .status) { current in
+                            guard
+                                let condition = CircuitCondition.change(
+                                    current: current.condition(CircuitCondition.conditionType), observation: observation)
+                            else { return current }
+                            var next = current
+                            let merged = Conditions.merge(
+                                existing: current.status?["conditions"]?.arrayValue ?? [], desired: [condition],
+                                generation: current.generation, now: now)
+                            next.json.set(path: ["status", "conditions"], to: .array(merged))
+                            return next
+                        }
+                        logger.notice(
+                            "channel circuit breaker changed",
+                            metadata: ["channel": .string("\(key.namespace)/\(key.name)"), "circuit": .string(observation.state.rawValue)])
+                    } catch {
+                        logger.notice("could not write a channel's CircuitOpen condition", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies one result; returns the Channel it went through when it was current.
+    func apply(_ result: DeliveryResult, redelivered: Bool) async throws -> ObjectKey? {
         var log = logger
         log[metadataKey: "correlationID"] = .string("\(result.deliveryUID).\(result.attempt)")
         var delivery = caches.delivery(uid: result.deliveryUID)
@@ -94,21 +141,22 @@ struct ResultProcessor: Sendable {
         }
         guard let d = delivery else {
             log.debug("result for a delivery that no longer exists; dropped")
-            return
+            return nil
         }
         log[metadataKey: "delivery"] = .string("\(d.namespace)/\(d.name)")
         guard let n = caches.owner(of: d) else {
             log.debug("result for a delivery whose notification is gone; dropped")
-            return
+            return nil
         }
-        let channel = caches.channel(namespace: d.namespace, name: d.spec?["channel"]?.stringValue ?? "")
+        let channelName = d.spec?["channel"]?.stringValue ?? ""
+        let channel = caches.channel(namespace: d.namespace, name: channelName)
         let ctx = actions.context(notification: n, channel: channel, now: actions.settings.clock.now())
         let report = DeliveryStateMachine.Report(result)
         let (t, written) = try await actions.apply(.result(report), to: d.key, context: ctx)
         ControllerMetrics.live.results(result.outcome.rawValue, t.ignored == nil)
         if let why = t.ignored {
             log.debug("result ignored", metadata: ["why": .string(why), "redelivered": "\(redelivered)"])
-            return
+            return nil
         }
         log.debug(
             "result applied",
@@ -123,19 +171,30 @@ struct ResultProcessor: Sendable {
             // again by the delivery's next tick, so the result itself is done.
             log.warning("follow-up of a result failed", metadata: ["error": "\(error)"])
         }
+        return ObjectKey(kind: "Channel", namespace: d.namespace, name: channelName)
     }
 
-    /// Lists an address a provider reported gone on the Recipient (`status.staleAddresses`).
+    /// Lists an address a provider reported gone on the Recipient (`status.staleAddresses`) and
+    /// says so in its `StaleAddresses` condition.
     func markStale(_ stale: StaleAddress, recipient: String?, namespace: String, _ log: Logger) async {
         guard let recipient, caches.recipients.get(namespace: namespace, name: recipient) != nil else { return }
         let key = ObjectKey(kind: "Recipient", namespace: namespace, name: recipient)
+        let now = actions.settings.clock.now()
         do {
             _ = try await store.guaranteedUpdate(key, target: .status) { current in
                 var list = current.status?["staleAddresses"]?.arrayValue ?? []
-                guard !list.contains(.string(stale.value)) else { return current }
-                list.append(.string(stale.value))
+                let known = list.contains(.string(stale.value))
+                if !known { list.append(.string(stale.value)) }
+                let condition = StaleAddressCondition.condition(
+                    stale: list.compactMap(\.stringValue), spec: current.spec ?? .emptyObject)
+                let conditions = Conditions.merge(
+                    existing: current.status?["conditions"]?.arrayValue ?? [], desired: [condition],
+                    generation: current.generation, now: now)
+                // Also fills in the condition for addresses listed before it existed.
+                guard !known || current.status?["conditions"]?.arrayValue != conditions else { return current }
                 var next = current
                 next.json.set(path: ["status", "staleAddresses"], to: .array(list))
+                next.json.set(path: ["status", "conditions"], to: .array(conditions))
                 return next
             }
         } catch {

@@ -15,10 +15,16 @@ public enum AdmissionError: Error, Sendable {
 /// Turns a request body into a stored-ready object: kind check, schema validation with pruning of
 /// unknown fields, defaulting, then semantic validation.
 public struct Admission: Sendable {
-    public let definition: KindDefinition
+    public typealias Check = @Sendable (Resource) -> [FieldError]
 
-    public init(definition: KindDefinition) {
+    public let definition: KindDefinition
+    /// Checks that need more than the kind definition knows (a Template's Mustache syntax needs
+    /// a renderer): run last, on the defaulted object, when everything else passed.
+    public let extraCheck: Check?
+
+    public init(definition: KindDefinition, extraCheck: Check? = nil) {
         self.definition = definition
+        self.extraCheck = extraCheck
     }
 
     public struct Admitted: Sendable {
@@ -80,6 +86,7 @@ public struct Admission: Sendable {
         if errors.isEmpty {
             definition.applyDefaults(&resource)
             errors = definition.validate(resource)
+            if errors.isEmpty, let extraCheck { errors = extraCheck(resource) }
         }
         if !errors.isEmpty {
             throw .invalid(ValidationError(kind: kindName, name: resource.name, errors: errors))

@@ -52,6 +52,13 @@ extension JSON {
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        escapeString(s, into: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The inside of a JSON string literal, without the quotes: quotes, backslashes and control
+    /// characters escaped. Also what the workers use for variables inside webhook bodies.
+    public static func escapeString(_ s: String, into out: inout [UInt8]) {
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
@@ -66,7 +73,6 @@ extension JSON {
             default: out.append(b)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Indented output for people (heraldctl `-o json`).

@@ -23,6 +23,8 @@ public struct KindDefinition: Sendable {
     public var selectableFields: [String: @Sendable (Resource) -> String?]
     public var applyDefaults: @Sendable (inout Resource) -> Void
     public var validate: @Sendable (Resource) -> [FieldError]
+    /// Subresources that take a POST and answer with another kind (a Template's `render`).
+    public var actions: [ActionSubresource] = []
 
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
 
@@ -50,6 +52,19 @@ public struct KindDefinition: Sendable {
 
     public var selectableFieldNames: [String] {
         ["metadata.name", "metadata.namespace"] + selectableFields.keys.sorted()
+    }
+}
+
+/// A POST-only subresource answering with its own kind, like Kubernetes' `pods/eviction`.
+public struct ActionSubresource: Sendable, Hashable {
+    /// The path segment after the object's name (`render`).
+    public var name: String
+    /// The kind of the request and the response (`TemplateRender`).
+    public var kind: String
+
+    public init(name: String, kind: String) {
+        self.name = name
+        self.kind = kind
     }
 }
 

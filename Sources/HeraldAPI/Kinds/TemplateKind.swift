@@ -24,7 +24,8 @@ extension KindDefinition {
                 errors.append(FieldError("spec", .required, "Required value: at least one of email, push, sms, chat or webhook"))
             }
             return errors
-        })
+        },
+        actions: [ActionSubresource(name: "render", kind: "TemplateRender")])
 }
 
 enum TemplateSchema {

@@ -67,6 +67,10 @@ public final class JobProcessor: Sendable {
         log[metadataKey: "attempt"] = .stringConvertible(job.attempt)
 
         var attempt = Attempt(job: job, startedAt: clock.date(), t0: clock.now())
+        // A result that ends before the breaker is consulted (a template problem, a passed
+        // deadline) still reports the breaker as it is, so the Channel's CircuitOpen condition
+        // does not flap to closed on such results.
+        attempt.circuit = guards.state(namespace: job.namespace, channel: job.channel.name)
         let result = await run(job, &attempt, log)
         metrics.delivery(channelType: job.channel.type, outcome: result.outcome, seconds: result.timings.totalSeconds)
         switch result.outcome {
@@ -109,7 +113,10 @@ public final class JobProcessor: Sendable {
         let message: RenderedMessage
         let r0 = clock.now()
         do {
-            message = try renderer.render(job.template, channelType: job.channel.type, variables: job.variables, locale: job.recipient.locale)
+            let variables = RecipientVariables.merged(
+                job.variables, name: job.recipient.name, address: job.recipient.address, locale: job.recipient.locale,
+                timezone: job.recipient.timezone)
+            message = try renderer.render(job.template, channelType: job.channel.type, variables: variables, locale: job.recipient.locale)
         } catch {
             a.renderSeconds = clock.now() - r0
             return finish(&a, .permanent(error.code, error.description))

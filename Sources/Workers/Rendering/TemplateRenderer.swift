@@ -131,7 +131,12 @@ public final class TemplateRenderer: Sendable {
     }
 
     static func reason(_ error: any Error) -> String {
-        guard let e = error as? MustacheTemplate.Error else { return "\(error)" }
+        guard let e = error as? MustacheTemplate.Error else {
+            // swift-mustache's parser reports running off the end of the text as a bare
+            // `overflow` (its error type is internal): an unclosed tag such as `{{name`.
+            if "\(error)" == "overflow" { return "tag not closed before the end of the text (expected }})" }
+            return "\(error)"
+        }
         switch e {
         case .sectionCloseNameIncorrect: return "section closed with a different name than it was opened with"
         case .unfinishedName: return "tag not closed (expected }})"

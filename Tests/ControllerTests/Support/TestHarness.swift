@@ -69,13 +69,15 @@ extension Resource {
 /// Runs a controller until the body returns.
 func withController<T>(
     _ store: any Store, broker: TestBroker, configuration: Controller.Configuration = .fast(), identity: String = "test",
-    _ body: () async throws -> T
+    templateChecker: any TemplateChecker = DeclaredVariablesChecker(), _ body: () async throws -> T
 ) async throws -> T {
     var config = configuration
     config.leaderElection.identity = identity
     var logger = Logger(label: "test.controller")
     logger.logLevel = ProcessInfo.processInfo.environment["HERALD_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
-    let controller = Controller(store: store, publisher: broker, results: broker, configuration: config, logger: logger)
+    let controller = Controller(
+        store: store, publisher: broker, results: broker, configuration: config, templateChecker: templateChecker,
+        logger: logger)
     let task = Task { try await controller.run() }
     defer { task.cancel() }
     let result = try await body()

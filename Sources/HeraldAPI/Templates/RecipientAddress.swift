@@ -1,15 +1,14 @@
-import HeraldAPI
-
 /// Picks the one address a channel type needs (the `DeliveryJob.recipient.address` shapes).
-enum RecipientAddress {
-    enum Lookup: Equatable {
+/// Shared by the controller's jobs and the API server's render preview, so both see the same one.
+public enum RecipientAddress {
+    public enum Lookup: Equatable, Sendable {
         case found(JSON)
         /// The recipient has no address this channel type can use; the text says which.
         case missing(String)
     }
 
     /// From a Recipient's `spec`.
-    static func fromRecipient(_ spec: JSON, channelType: String) -> Lookup {
+    public static func fromRecipient(_ spec: JSON, channelType: String) -> Lookup {
         switch channelType {
         case "smtp":
             guard let email = spec["email"]?.stringValue, !email.isEmpty else { return .missing("an email address") }
@@ -38,7 +37,7 @@ enum RecipientAddress {
     }
 
     /// From an ad-hoc `to[].address`.
-    static func fromAdHoc(_ address: JSON, channelType: String) -> Lookup {
+    public static func fromAdHoc(_ address: JSON, channelType: String) -> Lookup {
         func field(_ key: String, _ what: String) -> Lookup {
             guard let v = address[key]?.stringValue, !v.isEmpty else { return .missing(what) }
             return .found([key: .string(v)])
@@ -61,7 +60,7 @@ enum RecipientAddress {
     }
 
     /// A readable label for an ad-hoc address (`Delivery.spec.recipient`).
-    static func label(forAdHoc address: JSON) -> String {
+    public static func label(forAdHoc address: JSON) -> String {
         for key in ["email", "phone", "webhook", "deviceToken"] {
             if let v = address[key]?.stringValue, !v.isEmpty { return v }
         }
