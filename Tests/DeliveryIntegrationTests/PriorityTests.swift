@@ -1,0 +1,46 @@
+import Foundation
+import HeraldAPI
+import Testing
+
+/// (g) high-priority jobs overtake normal ones waiting in RabbitMQ. The API server and the
+/// controller run first, without a worker, until every job waits in `herald.jobs.webhook`;
+/// then a worker starts and the sink records the order in which deliveries arrive.
+@Suite(
+    "Priority through RabbitMQ",
+    .enabled(if: IntegrationEnvironment.hasRabbitMQAndPostgres, IntegrationEnvironment.rabbitMQOrPostgresMissing),
+    .timeLimit(.minutes(3))
+)
+struct PriorityTests {
+    @Test func highPriorityJobsPublishedBehindFiveThousandNormalOnesGoFirst() async throws {
+        let store = try IntegrationEnvironment.postgresStoreURL()
+        try await withHerald("priority") { vhost, sink, processes in
+            let (_, api) = try await processes.apiserver(store: store)
+            _ = try processes.controller(store: store, broker: vhost.url)
+            try await Manifests.applyBasics(api, sinkURL: sink.url)
+            for index in 0..<10 {
+                try await api.create("Notification", "normal-\(index)", spec: Manifests.notification("normal-\(index)", recipients: 500))
+            }
+            let queue = "herald.jobs.webhook"
+            _ = try await eventually("5,000 normal jobs waiting in \(queue)", timeout: 120, interval: .seconds(1)) {
+                try await vhost.readyMessages(queue)
+            } until: { $0 >= 5000 }
+            try await api.create("Notification", "urgent", spec: Manifests.notification("urgent", recipients: 200, priority: "high"))
+            _ = try await eventually("5,200 jobs waiting in \(queue)", timeout: 60, interval: .seconds(1)) {
+                try await vhost.readyMessages(queue)
+            } until: { $0 >= 5200 }
+
+            _ = try processes.worker(broker: vhost.url, server: api.server, concurrency: 8)
+            _ = try await eventually("the sink to see 1,000 requests", timeout: 120, interval: .milliseconds(200)) {
+                sink.count
+            } until: { $0 >= 1000 }
+
+            let order = sink.requests.prefix(1000)
+            let urgentPositions = order.enumerated().filter { $0.element.body.contains("\"n\":\"urgent\"") }.map(\.offset)
+            #expect(urgentPositions.count == 200, "only \(urgentPositions.count) of 200 urgent deliveries among the first 1,000")
+            // Ahead of most of the 5,000: all within the first 200 plus what the worker had
+            // prefetched before they arrived, give or take the prefetch.
+            let late = urgentPositions.filter { $0 >= 300 }
+            #expect(late.isEmpty, "urgent deliveries arrived at positions \(late.prefix(20)) …")
+        }
+    }
+}

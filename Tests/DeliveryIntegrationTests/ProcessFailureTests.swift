@@ -1,0 +1,90 @@
+import Foundation
+import HeraldAPI
+import Testing
+
+/// Herald's roles as separate processes on one PostgreSQL store (a schema per test) and a real
+/// RabbitMQ (a vhost per test), killed with SIGKILL in the middle of a run.
+@Suite(
+    "Processes killed mid-run",
+    .enabled(if: IntegrationEnvironment.hasRabbitMQAndPostgres, IntegrationEnvironment.rabbitMQOrPostgresMissing),
+    .timeLimit(.minutes(3))
+)
+struct ProcessFailureTests {
+    /// Waits until every notification reports all its deliveries delivered.
+    static func waitAllDelivered(_ api: HeraldClient, _ names: [String], each: Int, timeout: Double) async throws {
+        _ = try await eventually("\(names.count) notifications × \(each) to be delivered", timeout: timeout, interval: .milliseconds(500)) {
+            var delivered: [String: Int] = [:]
+            for name in names {
+                delivered[name] = Int(try await api.get("Notification", name)?["status"]?["deliveries"]?["delivered"]?.intValue ?? 0)
+            }
+            return delivered
+        } until: { $0.values.allSatisfy { $0 == each } }
+    }
+
+    /// (e) the worker process is SIGKILLed in the middle of 1,000 deliveries and a new one
+    /// started: all end Delivered, and every repeat the sink saw carries a key it saw before.
+    @Test func workerKilledInTheMiddleOfAThousandDeliveries() async throws {
+        let store = try IntegrationEnvironment.postgresStoreURL()
+        // A slow endpoint keeps jobs in flight in the worker when it is killed.
+        try await withHerald("worker-kill", sink: WebhookSink(delay: .milliseconds(5))) { vhost, sink, processes in
+            let (_, api) = try await processes.apiserver(store: store)
+            _ = try processes.controller(store: store, broker: vhost.url)
+            let first = try processes.worker(broker: vhost.url, server: api.server, concurrency: 32)
+            try await Manifests.applyBasics(api, sinkURL: sink.url)
+            let names = (0..<10).map { "bulk-\($0)" }
+            for name in names {
+                try await api.create("Notification", name, spec: Manifests.notification(name, recipients: 100))
+            }
+            _ = try await eventually("the sink to see 300 requests", timeout: 60) { sink.count } until: { $0 >= 300 }
+            await first.kill()
+            let seenAtKill = sink.count
+            #expect(first.exitStatus == 128 + SIGKILL)
+            #expect(seenAtKill < 1000, "the worker finished before it was killed (\(seenAtKill) requests)")
+            _ = try processes.worker(broker: vhost.url, server: api.server, concurrency: 32)
+            try await Self.waitAllDelivered(api, names, each: 100, timeout: 120)
+
+            let requests = sink.requests
+            let keys = Set(requests.map(\.key))
+            #expect(keys.count == 1000, "distinct Idempotency-Keys: \(keys.count)")
+            #expect(!keys.contains(""))
+            var seen = Set<String>()
+            var repeats = 0
+            for request in requests {
+                if !seen.insert(request.key).inserted { repeats += 1 }
+            }
+            // Only jobs in flight in the killed worker may be sent twice: at most its prefetch.
+            #expect(repeats <= 32, "\(repeats) repeated requests")
+            // Each delivery's key is the one the sink saw: uid-round of a Delivery of ours.
+            let uids = Set(try await api.deliveries().compactMap { $0["metadata"]?["uid"]?.stringValue })
+            #expect(uids.count == 1000)
+            #expect(keys.allSatisfy { key in uids.contains { key.hasPrefix($0) } })
+        }
+    }
+
+    /// (i) two controllers on one store: the leader is SIGKILLed mid-run, the other takes over
+    /// the lease and the run completes.
+    @Test func secondControllerTakesOverWhenTheLeaderIsKilled() async throws {
+        let store = try IntegrationEnvironment.postgresStoreURL()
+        try await withHerald("leader-kill", sink: WebhookSink(delay: .milliseconds(100))) { vhost, sink, processes in
+            let (_, api) = try await processes.apiserver(store: store)
+            let leader = try processes.controller(store: store, broker: vhost.url)
+            try await leader.waitForLog("became leader", timeout: 60)
+            let standby = try processes.controller(store: store, broker: vhost.url)
+            try await standby.waitForLog("another replica leads", timeout: 60)
+            _ = try processes.worker(broker: vhost.url, server: api.server, concurrency: 2)
+            try await Manifests.applyBasics(api, sinkURL: sink.url)
+            let names = (0..<4).map { "run-\($0)" }
+            for name in names {
+                try await api.create("Notification", name, spec: Manifests.notification(name, recipients: 50))
+            }
+            _ = try await eventually("the sink to see 40 requests", timeout: 60) { sink.count } until: { $0 >= 40 }
+            await leader.kill()
+            #expect(sink.count < 200, "the run finished before the leader was killed")
+            #expect(!standby.log.contains("became leader"))
+            // The lease lasts 15 s: the standby leads once it expires.
+            try await standby.waitForLog("became leader", timeout: 40)
+            try await Self.waitAllDelivered(api, names, each: 50, timeout: 90)
+            #expect(Set(sink.requests.map(\.key)).count == 200)
+        }
+    }
+}

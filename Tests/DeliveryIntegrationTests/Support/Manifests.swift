@@ -1,0 +1,33 @@
+import HeraldAPI
+
+/// The objects the scenarios apply: a webhook Channel pointing at the sink, a Template, and
+/// Notifications to ad-hoc addresses (each address is one Delivery on the webhook channel).
+enum Manifests {
+    static func webhookChannel(url: String, retry: JSON? = nil) -> JSON {
+        var spec: JSON = ["type": "webhook", "webhook": ["url": .string(url)], "timeout": "10s"]
+        if let retry { spec["retry"] = retry }
+        return spec
+    }
+
+    /// The webhook body names the notification and the recipient, so the sink can tell
+    /// requests apart.
+    static let template: JSON = ["webhook": ["body": "{\"n\":\"{{n}}\",\"to\":\"{{to}}\"}"]]
+
+    static func notification(
+        _ name: String, recipients: Int, priority: String = "normal", extra: [String: JSON] = [:]
+    ) -> JSON {
+        var spec: [String: JSON] = [
+            "templateRef": ["name": "t"], "variables": ["n": .string(name), "to": "someone"], "channels": ["hooks"],
+            "priority": .string(priority),
+            "to": .array((0..<recipients).map { ["address": ["email": .string("r\($0)@\(name).example")]] }),
+        ]
+        for (key, value) in extra { spec[key] = value }
+        return .object(spec)
+    }
+
+    /// Channel `hooks` and Template `t`.
+    static func applyBasics(_ api: HeraldClient, sinkURL: String, retry: JSON? = nil) async throws {
+        try await api.create("Channel", "hooks", spec: webhookChannel(url: sinkURL, retry: retry))
+        try await api.create("Template", "t", spec: template)
+    }
+}
