@@ -16,11 +16,17 @@ struct JobWorker: Service {
     let processor: JobProcessor
     let concurrency: Int
     let types: [JobType]
+    /// Asked before sending a job that came out of a delay tier (see ``DelayedJobCheck``).
+    let delayedJobs: any DelayedJobCheck
     let logger: Logger
 
-    init(broker: any MessageBroker, processor: JobProcessor, concurrency: Int, types: [JobType] = JobType.allCases, logger: Logger) {
+    init(
+        broker: any MessageBroker, processor: JobProcessor, concurrency: Int, types: [JobType] = JobType.allCases,
+        delayedJobs: any DelayedJobCheck, logger: Logger
+    ) {
         self.broker = broker
         self.processor = processor
+        self.delayedJobs = delayedJobs
         self.concurrency = max(1, concurrency)
         self.types = types
         var log = logger
@@ -89,6 +95,15 @@ struct JobWorker: Service {
             var letter = OutgoingMessage(republishing: delivery)
             letter.headers[DeadLetterHeader.originalQueue] = delivery.queue
             try await broker.deadLetter([letter], reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
+            return
+        }
+        if DelayedJob.cameThroughDelayTier(headers: delivery.headers), await !delayedJobs.isStillWanted(job) {
+            // Canceled or superseded while it waited: nothing to send and no result to report
+            // (the controller ignores results for attempts that are not current).
+            logger.info(
+                "dropped a delayed job its delivery no longer waits for",
+                metadata: ["delivery": .string("\(job.namespace)/\(job.delivery)"), "attempt": "\(job.attempt)"])
+            try await consumer.ack(delivery)
             return
         }
         let result = await processor.process(job)

@@ -62,8 +62,10 @@ struct WorkerCommand: AsyncParsableCommand {
         let parts = Roles.workerParts()
         defer { parts.shutdown() }
         let secrets = HTTPSecretResolver(baseURL: server, bearerToken: token.isEmpty ? nil : token, client: parts.httpClient)
+        let delayedJobs = HTTPDelayedJobCheck(baseURL: server, bearerToken: token.isEmpty ? nil : token, client: parts.httpClient)
         let worker = Roles.worker(
-            broker: broker, secrets: secrets, parts: parts, concurrency: brokerOptions.workerConcurrency, logger: logger)
+            broker: broker, secrets: secrets, delayedJobs: delayedJobs, parts: parts,
+            concurrency: brokerOptions.workerConcurrency, logger: logger)
         logger.info("worker starting", metadata: ["broker": .string(brokerOptions.redacted), "server": .string(server)])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let service = broker as? any Service { services.append(.init(service: service)) }
@@ -105,7 +107,8 @@ enum Roles {
     }
 
     static func worker(
-        broker: any MessageBroker, secrets: any SecretResolver, parts: WorkerParts, concurrency: Int, logger: Logger
+        broker: any MessageBroker, secrets: any SecretResolver, delayedJobs: any DelayedJobCheck, parts: WorkerParts,
+        concurrency: Int, logger: Logger
     ) -> any Service {
         var log = logger
         log[metadataKey: "component"] = "worker"
@@ -113,7 +116,8 @@ enum Roles {
             drivers: StandardDrivers.all(httpClient: parts.httpClient, smtpThreadPool: parts.smtpPool), secrets: secrets,
             logger: log)
         return TopologyGate(
-            broker: broker, service: JobWorker(broker: broker, processor: processor, concurrency: concurrency, logger: logger),
+            broker: broker, service: JobWorker(
+                broker: broker, processor: processor, concurrency: concurrency, delayedJobs: delayedJobs, logger: logger),
             logger: logger)
     }
 }

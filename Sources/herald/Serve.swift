@@ -68,7 +68,8 @@ func runAPIServer(options: ServerOptions, role: String, brokerOptions: BrokerOpt
         services.append(
             .init(
                 service: Roles.worker(
-                    broker: broker, secrets: StoreSecretResolver(store: store), parts: parts,
+                    broker: broker, secrets: StoreSecretResolver(store: store),
+                    delayedJobs: StoreDelayedJobCheck(store: store), parts: parts,
                     concurrency: brokerOptions.workerConcurrency, logger: logger)))
         logger.info("controller and workers built in", metadata: ["broker": .string(brokerOptions.redacted)])
     } else {

@@ -14,7 +14,7 @@ import Workers
 
 /// The whole pipeline in one process: SQLite store, embedded broker, controller, the worker role
 /// with the real `JobProcessor` and its log and webhook drivers, and a local webhook sink.
-@Suite(.serialized) struct EndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct EndToEndTests {
     /// A webhook endpoint whose answers the test scripts: a list of (status, Retry-After) per
     /// request, the last one repeating.
     final class Sink: Sendable {
@@ -69,7 +69,8 @@ import Workers
         defer { parts.shutdown() }
         let controller = Roles.controller(store: t.store, broker: broker, logger: logger)
         let worker = Roles.worker(
-            broker: broker, secrets: StoreSecretResolver(store: t.store), parts: parts, concurrency: 16, logger: logger)
+            broker: broker, secrets: StoreSecretResolver(store: t.store), delayedJobs: StoreDelayedJobCheck(store: t.store),
+            parts: parts, concurrency: 16, logger: logger)
         let tasks: [Task<Void, any Error>] = [
             Task { try await broker.run() }, Task { try await controller.run() }, Task { try await worker.run() },
             Task { try await sink?.run() },
@@ -206,6 +207,32 @@ import Workers
             #expect(after.count == 3)
             #expect(after.allSatisfy { $0.phase == "Canceled" })
             #expect(await p.broker.readyCount(queue: p.broker.topology.jobsQueue(for: .log)) == 0)
+        }
+    }
+
+    /// A retry waiting in the 5 s delay tier (in the broker, out of the controller's reach) when
+    /// its Notification is deleted is not sent when it comes out: the worker asks first.
+    @Test func deletingDropsARetryWaitingInADelayTier() async throws {
+        let sink = Sink([(503, nil)])
+        try await withPipeline(sink: sink) { p in
+            try await p.t.create(
+                "Channel", "hooks",
+                [
+                    "type": "webhook", "webhook": ["url": .string(sink.url)],
+                    "retry": ["initialBackoff": "5s", "multiplier": 1, "jitter": "none", "maxAttempts": 5],
+                ])
+            try await p.t.create("Template", "t", webhookTemplate)
+            try await p.t.create(
+                "Notification", "gone",
+                [
+                    "templateRef": ["name": "t"], "variables": ["name": "Ada"], "channels": ["hooks"],
+                    "to": [["address": ["email": "a@x.io"]]],
+                ])
+            try await p.t.waitFor("Notification", "gone") { $0?.status?["deliveries"]?["retrying"] == 1 }
+            _ = try await p.t.store.delete(ObjectKey(kind: "Notification", namespace: "default", name: "gone"))
+            try await p.t.waitFor("Notification", "gone") { $0 == nil }
+            try await Task.sleep(for: .seconds(6))
+            #expect(sink.times.count == 1, "\(sink.times.count) requests; the retry after the delete was sent")
         }
     }
 }
