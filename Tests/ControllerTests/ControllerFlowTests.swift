@@ -7,7 +7,7 @@ import Testing
 @testable import Controller
 
 /// The controller against a real SQLite store and an in-memory broker and worker.
-@Suite(.serialized) struct ControllerFlowTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ControllerFlowTests {
     @Test func threeRecipientsAllDelivered() async throws {
         try await ControllerFixture.run { f in
             for (name, team) in [("ada", "sre"), ("bob", "sre"), ("cy", "dev")] {

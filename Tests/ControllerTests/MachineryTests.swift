@@ -66,7 +66,7 @@ import Testing
     }
 }
 
-@Suite(.serialized) struct LeaderElectionTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct LeaderElectionTests {
     let config = LeaderElector.Configuration(leaseName: "test", identity: "a", leaseDuration: 1, renewPeriod: 0.2, retryPeriod: 0.1)
 
     func elector(_ store: any Store, _ identity: String) -> LeaderElector {

@@ -6,7 +6,11 @@ import Testing
 
 /// Every PostgreSQL test is under this one serialized suite: the connection-loss tests stop the
 /// shared server, which would fail whatever else ran at that moment.
-@Suite("PostgreSQL store", .serialized, .enabled(if: PostgresTestEnvironment.url != nil, PostgresTestEnvironment.disabledMessage))
+// The time limit holds for each test: a PostgreSQL call that never answers fails the test
+// instead of stalling the whole run.
+@Suite(
+    "PostgreSQL store", .serialized, .enabled(if: PostgresTestEnvironment.url != nil, PostgresTestEnvironment.disabledMessage),
+    .timeLimit(.minutes(5)))
 struct PostgresTests {}
 
 extension PostgresTests {

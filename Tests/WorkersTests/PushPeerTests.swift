@@ -6,7 +6,7 @@ import Testing
 @testable import Workers
 
 /// Web Push, FCM and APNs against peers that decrypt and verify with Python libraries.
-@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() })
+@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() }, .timeLimit(.minutes(3)))
 struct PushPeerTests {
     let template: JSON = [
         "push": ["title": "Hello {{name}}", "body": "Ünïcödé body for {{name}} 🚀", "data": ["screen": "home", "user": "{{name}}", "n": 3]],

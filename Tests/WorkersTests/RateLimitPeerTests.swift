@@ -4,7 +4,7 @@ import Testing
 
 @testable import Workers
 
-@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() })
+@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() }, .timeLimit(.minutes(3)))
 struct RateLimitPeerTests {
     /// 10/s measured at the sink over 20 s must be within ±10 %.
     @Test(.timeLimit(.minutes(2))) func tenPerSecondOverTwentySeconds() async throws {

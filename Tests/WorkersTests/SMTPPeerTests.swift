@@ -6,7 +6,7 @@ import Testing
 @testable import Workers
 
 /// Email through libcurl to aiosmtpd; each message is parsed with Python's `email` package.
-@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() })
+@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() }, .timeLimit(.minutes(3)))
 struct SMTPPeerTests {
     let template: JSON = [
         "email": [

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Workers
 
-@Suite(.enabled(Peers.skipReason) { await Peers.available() })
+@Suite(.enabled(Peers.skipReason) { await Peers.available() }, .timeLimit(.minutes(3)))
 struct SecretResolverPeerTests {
     @Test func fetchesFromTheAPIServerAndCachesForTheTTL() async throws {
         let secret: JSON = [

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Workers
 
-@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() })
+@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() }, .timeLimit(.minutes(3)))
 struct TwilioPeerTests {
     @Test func formPostWithBasicAuth() async throws {
         let sid = "AC0123456789abcdef0123456789abcdef"

@@ -8,7 +8,7 @@ import Testing
 @testable import Workers
 
 /// Webhooks against a sink that checks every request with the `standardwebhooks` library.
-@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() })
+@Suite(.serialized, .enabled(Peers.skipReason) { await Peers.available() }, .timeLimit(.minutes(3)))
 final class WebhookPeerTests {
     static let whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     let client = StandardDrivers.makeHTTPClient()

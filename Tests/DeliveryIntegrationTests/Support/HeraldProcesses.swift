@@ -100,4 +100,7 @@ func withHerald(
     await processes.stopAll()
     await sink.stop()
     await vhost.delete()
+    // Logs and data of a passing test are of no further use; a failing one keeps them (the
+    // error names the directory).
+    try? FileManager.default.removeItem(at: processes.directory)
 }

@@ -20,8 +20,21 @@ struct PrivateRabbitMQNode: Sendable {
 
     static func start() async throws -> PrivateRabbitMQNode {
         let directory = "/tmp/herald-rabbitmq-itest-\(UniqueName.make())"
-        let output = try await RabbitMQControl.run(
-            scripts.appendingPathComponent("rabbitmq-start.sh").path, [], environment: ["HERALD_RABBITMQ_DIR": directory])
+        // A port of its own: left to itself the script takes the first free one from 26572 up,
+        // and the broker tests' private node may be looking for one at the same moment. The
+        // script refuses a port in use, so try a few random ones.
+        var output = ""
+        for attempt in 1...3 {
+            let port = 30_000 + 10 * Int.random(in: 0..<1_400)
+            do {
+                output = try await RabbitMQControl.run(
+                    scripts.appendingPathComponent("rabbitmq-start.sh").path, [],
+                    environment: ["HERALD_RABBITMQ_DIR": directory, "HERALD_RABBITMQ_PORT": String(port)])
+                break
+            } catch where attempt < 3 {
+                continue
+            }
+        }
         var exports: [String: String] = [:]
         for line in output.split(separator: "\n") where line.hasPrefix("export ") {
             let assignment = line.dropFirst("export ".count)

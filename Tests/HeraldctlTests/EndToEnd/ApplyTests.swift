@@ -2,7 +2,7 @@ import Foundation
 import HeraldAPI
 import Testing
 
-@Suite("apply and diff against a real server")
+@Suite("apply and diff against a real server", .timeLimit(.minutes(3)))
 struct ApplyTests {
     @Test func clientSideApplyCreatesThenUnchangedThenConfigured() async throws {
         let box = try await Sandbox()

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("bad input gives clear errors")
+@Suite("bad input gives clear errors", .timeLimit(.minutes(3)))
 struct BadInputTests {
     @Test func malformedYAML() async throws {
         let box = try await Sandbox()

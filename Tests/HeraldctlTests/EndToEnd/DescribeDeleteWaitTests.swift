@@ -2,7 +2,7 @@ import Foundation
 import HeraldAPI
 import Testing
 
-@Suite("describe, delete and wait")
+@Suite("describe, delete and wait", .timeLimit(.minutes(3)))
 struct DescribeDeleteWaitTests {
     /// Writes status through the status subresource, as the controller would.
     func setStatus(_ box: Sandbox, _ name: String, _ status: String) async throws {

@@ -2,7 +2,7 @@ import Foundation
 import HeraldAPI
 import Testing
 
-@Suite("api-resources, explain, version, config")
+@Suite("api-resources, explain, version, config", .timeLimit(.minutes(3)))
 struct DiscoveryAndConfigTests {
     @Test func apiResources() async throws {
         let box = try await Sandbox()

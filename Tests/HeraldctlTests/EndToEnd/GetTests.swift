@@ -2,7 +2,7 @@ import Foundation
 import HeraldAPI
 import Testing
 
-@Suite("get")
+@Suite("get", .timeLimit(.minutes(3)))
 struct GetTests {
     /// Two labelled notifications and one without labels.
     func populate(_ box: Sandbox) async throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("apply --prune")
+@Suite("apply --prune", .timeLimit(.minutes(3)))
 struct PruneTests {
     @Test func pruneDeletesAppliedObjectsThatLeftTheFiles() async throws {
         let box = try await Sandbox()
