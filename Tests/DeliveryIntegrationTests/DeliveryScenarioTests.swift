@@ -77,6 +77,7 @@ struct DeliveryScenarioTests {
             try #require(times.count == 4, "the sink saw \(times.count) requests")
             // Base delays after attempts 1, 2, 3: 1 s, 2 s, 4 s; equal jitter: [base/2, base].
             // Above the bound: the delay-tier hop, the controller's batching and process hops.
+            print("itest backoff: gaps \(zip(times.dropFirst(), times).map { String(format: "%.2fs", $0.timeIntervalSince($1)) })")
             for (index, base) in [1.0, 2.0, 4.0].enumerated() {
                 let gap = times[index + 1].timeIntervalSince(times[index])
                 #expect(gap >= base / 2 - 0.05, "gap \(index + 1) was \(gap)s, policy minimum \(base / 2)s")

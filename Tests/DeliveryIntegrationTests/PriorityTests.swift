@@ -40,6 +40,7 @@ struct PriorityTests {
             // Ahead of most of the 5,000: all within the first 200 plus what the worker had
             // prefetched before they arrived, give or take the prefetch.
             let late = urgentPositions.filter { $0 >= 300 }
+            print("itest priority: urgent deliveries at positions \(urgentPositions.first ?? -1)…\(urgentPositions.last ?? -1) of the first 1,000")
             #expect(late.isEmpty, "urgent deliveries arrived at positions \(late.prefix(20)) …")
         }
     }

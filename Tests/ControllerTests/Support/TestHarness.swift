@@ -41,10 +41,12 @@ struct TestStore {
         }
     }
 
-    /// Polls until `check` holds for the object (or its absence), failing after `timeout`.
+    /// Polls until `check` holds for the object (or its absence), failing after `timeout`. The
+    /// default is generous because the whole `swift test` run (server-backed suites, herald
+    /// processes) shares a 2-core CI machine; a passing wait returns as soon as the check holds.
     @discardableResult
     func waitFor(
-        _ kind: String, _ name: String, timeout: Double = 10, _ what: String = "",
+        _ kind: String, _ name: String, timeout: Double = 30, _ what: String = "",
         sourceLocation: SourceLocation = #_sourceLocation, _ check: (Resource?) -> Bool
     ) async throws -> Resource? {
         let deadline = Date().addingTimeInterval(timeout)

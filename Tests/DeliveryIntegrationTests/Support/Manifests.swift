@@ -13,13 +13,20 @@ enum Manifests {
     /// requests apart.
     static let template: JSON = ["webhook": ["body": "{\"n\":\"{{n}}\",\"to\":\"{{to}}\"}"]]
 
+    /// - Parameter sinkURL: when set, each recipient gets a webhook URL of its own there
+    ///   (`…/hook?<name>-<index>`), so the sink knows which recipient a request is for without
+    ///   trusting the Idempotency-Key.
     static func notification(
-        _ name: String, recipients: Int, priority: String = "normal", extra: [String: JSON] = [:]
+        _ name: String, recipients: Int, priority: String = "normal", sinkURL: String? = nil, extra: [String: JSON] = [:]
     ) -> JSON {
+        let to: [JSON] = (0..<recipients).map { index in
+            var address: JSON = ["email": .string("r\(index)@\(name).example")]
+            if let sinkURL { address["webhook"] = .string("\(sinkURL)?\(name)-\(index)") }
+            return ["address": address]
+        }
         var spec: [String: JSON] = [
             "templateRef": ["name": "t"], "variables": ["n": .string(name), "to": "someone"], "channels": ["hooks"],
-            "priority": .string(priority),
-            "to": .array((0..<recipients).map { ["address": ["email": .string("r\($0)@\(name).example")]] }),
+            "priority": .string(priority), "to": .array(to),
         ]
         for (key, value) in extra { spec[key] = value }
         return .object(spec)

@@ -8,6 +8,9 @@ import Logging
 final class WebhookSink: Sendable {
     struct Request: Sendable {
         var key: String
+        /// The URL's query: recipients with a webhook URL of their own say who they are there,
+        /// independently of the Idempotency-Key.
+        var recipient: String
         var body: String
         var at: Date
     }
@@ -53,7 +56,7 @@ final class WebhookSink: Sendable {
         router.post("hook") { request, _ -> Response in
             let key = Self.idempotencyKey.flatMap { request.headers[$0] } ?? ""
             let body = try await request.body.collect(upTo: 1 << 20)
-            let answer = self.record(key: key, body: String(buffer: body))
+            let answer = self.record(key: key, recipient: request.uri.query ?? "", body: String(buffer: body))
             if self.delay > .zero { try await Task.sleep(for: self.delay) }
             var headers = HTTPFields()
             if let retryAfter = answer.retryAfter { headers[.retryAfter] = retryAfter }
@@ -77,9 +80,9 @@ final class WebhookSink: Sendable {
         _ = await running?.result
     }
 
-    private func record(key: String, body: String) -> Answer {
+    private func record(key: String, recipient: String, body: String) -> Answer {
         let (request, index) = recorded.withLock { all -> (Request, Int) in
-            let request = Request(key: key, body: body, at: Date())
+            let request = Request(key: key, recipient: recipient, body: body, at: Date())
             all.append(request)
             return (request, all.count - 1)
         }
