@@ -67,7 +67,9 @@ import Testing
 }
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct LeaderElectionTests {
-    let config = LeaderElector.Configuration(leaseName: "test", identity: "a", leaseDuration: 1, renewPeriod: 0.2, retryPeriod: 0.1)
+    // Renewing every 0.2 s, a leader keeps a 3 s lease unless starved for 2.8 s: enough margin on
+    // a 2-core CI machine that also runs herald processes for the integration tests.
+    let config = LeaderElector.Configuration(leaseName: "test", identity: "a", leaseDuration: 3, renewPeriod: 0.2, retryPeriod: 0.1)
 
     func elector(_ store: any Store, _ identity: String) -> LeaderElector {
         var c = config
@@ -97,8 +99,12 @@ import Testing
         #expect(leading.withLock { $0 } == ["a"])
         a.cancel()
         _ = await a.result
-        // a released the lease on its way out: b leads within its retry period.
-        try await Task.sleep(for: .milliseconds(400))
+        // a released the lease on its way out: b leads within its retry period (long before the
+        // 3 s lease would have run out), give or take scheduling on a loaded machine.
+        let released = Date()
+        while leading.withLock({ $0 }).count < 2 && Date().timeIntervalSince(released) < 2 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(leading.withLock { $0 } == ["a", "b"])
     }
 

@@ -92,7 +92,11 @@ extension Controller.Configuration {
     static func fast() -> Controller.Configuration {
         Controller.Configuration(
             queuedTimeout: 30, resyncPeriod: 600,
-            leaderElection: LeaderElector.Configuration(leaseDuration: 2, renewPeriod: 0.5, retryPeriod: 0.2))
+            // A 10 s lease: under a loaded full test run a 2 s one expired between renews, the
+            // controller stepped down mid-test and TestBroker's results stream (ended by the
+            // cancelled subscription) never delivered again. withController releases the lease
+            // on exit, so the next controller still starts at once.
+            leaderElection: LeaderElector.Configuration(leaseDuration: 10, renewPeriod: 0.5, retryPeriod: 0.2))
     }
 }
 
