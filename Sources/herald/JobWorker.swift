@@ -99,11 +99,11 @@ struct JobWorker: Service {
         }
         if DelayedJob.cameThroughDelayTier(headers: delivery.headers), await !delayedJobs.isStillWanted(job) {
             // Canceled or superseded while it waited: nothing to send and no result to report
-            // (the controller ignores results for attempts that are not current).
+            // (the controller ignores results for attempts that are not current). Returning
+            // acknowledges it with the others (the ack window).
             logger.info(
                 "dropped a delayed job its delivery no longer waits for",
                 metadata: ["delivery": .string("\(job.namespace)/\(job.delivery)"), "attempt": "\(job.attempt)"])
-            try await consumer.ack(delivery)
             return
         }
         let result = await processor.process(job)
