@@ -72,6 +72,17 @@ final class ChildProcess: Sendable {
 
     private func signalAndWait(_ signal: Int32, grace: Double) async {
         guard isRunning else { return }
+        // A cancelled test (its time limit passed) cannot sleep between polls: kill at once and
+        // reap, which takes milliseconds after SIGKILL.
+        if Task.isCancelled {
+            _ = Glibc.kill(pid, SIGKILL)
+            state.withLock { status in
+                var raw: Int32 = 0
+                while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
+                status = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+            }
+            return
+        }
         _ = Glibc.kill(pid, signal)
         let deadline = Date().addingTimeInterval(grace)
         while isRunning, Date() < deadline {
