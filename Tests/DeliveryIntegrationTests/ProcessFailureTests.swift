@@ -2,10 +2,11 @@ import Foundation
 import HeraldAPI
 import Testing
 
-/// Herald's roles as separate processes on one PostgreSQL store (a schema per test) and a real
-/// RabbitMQ (a vhost per test), killed with SIGKILL in the middle of a run.
+/// Herald's roles as separate processes (`herald apiserver`, `controller`, `worker`) on one
+/// PostgreSQL store (a schema per test) and a real RabbitMQ (a vhost per test): killed with
+/// SIGKILL in the middle of a run, and a worker apart from the store.
 @Suite(
-    "Processes killed mid-run",
+    "Herald roles as separate processes",
     .enabled(if: IntegrationEnvironment.hasRabbitMQAndPostgres, IntegrationEnvironment.rabbitMQOrPostgresMissing),
     .timeLimit(.minutes(3))
 )
@@ -90,6 +91,31 @@ struct ProcessFailureTests {
             try await standby.waitForLog("became leader", timeout: 40)
             try await Self.waitAllDelivered(api, names, each: 50, timeout: 90)
             #expect(Set(sink.requests.map(\.key)).count == 200)
+        }
+    }
+
+    /// (h) with `herald worker` apart: the worker reads the Delivery from the API server before
+    /// sending a retry that waited in a delay tier, and drops it once the Notification is gone.
+    @Test func separateWorkerDropsARetryOfADeletedNotification() async throws {
+        let store = try IntegrationEnvironment.postgresStoreURL()
+        try await withHerald("worker-delete", sink: WebhookSink(sequence: [.init(status: 503)])) { vhost, sink, processes in
+            let (_, api) = try await processes.apiserver(store: store)
+            _ = try processes.controller(store: store, broker: vhost.url)
+            let worker = try processes.worker(broker: vhost.url, server: api.server)
+            // A 5 s backoff goes straight into the 5 s delay tier: the job waits in RabbitMQ.
+            try await Manifests.applyBasics(
+                api, sinkURL: sink.url, retry: ["maxAttempts": 10, "initialBackoff": "5s", "multiplier": 1, "jitter": "none"])
+            try await api.create("Notification", "doomed", spec: Manifests.notification("doomed", recipients: 1))
+            try await eventually("the delivery of doomed to be Retrying", timeout: 60) {
+                try await api.deliveries(of: "doomed").first?["status"]?["phase"]?.stringValue ?? ""
+            } until: { $0 == "Retrying" }
+            try await api.delete("Notification", "doomed")
+            try await eventually("doomed to be gone", timeout: 30) {
+                try await api.get("Notification", "doomed") == nil
+            } until: { $0 }
+            try await Task.sleep(for: .seconds(7))
+            #expect(sink.count == 1, "\(sink.count) requests: the retry after the delete was sent")
+            #expect(worker.log.contains("dropped a delayed job"), "the worker never dropped the delayed job")
         }
     }
 }
