@@ -20,24 +20,9 @@ struct RecipientReconciler: Sendable {
             StaleAddressCondition.status(
                 current: cached.status, spec: cached.spec ?? .emptyObject, generation: cached.generation, now: now) != nil
         else { return true }
-        do {
-            _ = try await store.guaranteedUpdate(key, target: .status) { current in
-                guard
-                    let status = StaleAddressCondition.status(
-                        current: current.status, spec: current.spec ?? .emptyObject, generation: current.generation, now: now)
-                else { return current }
-                var next = current
-                next.status = status
-                return next
-            }
-            return true
-        } catch StoreError.notFound {
-            return true
-        } catch {
-            logger.warning(
-                "recipient status write failed; will retry",
-                metadata: ["recipient": .string("\(key.namespace)/\(key.name)"), "error": "\(error)"])
-            return false
+        return await StatusWrite.apply(key, in: store, logger: logger) { current in
+            StaleAddressCondition.status(
+                current: current.status, spec: current.spec ?? .emptyObject, generation: current.generation, now: now)
         }
     }
 }

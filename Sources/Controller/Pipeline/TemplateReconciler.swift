@@ -24,28 +24,13 @@ struct TemplateReconciler: Sendable {
                 current: cached.status, spec: cached.spec ?? .emptyObject, generation: cached.generation, review: review,
                 now: now) != nil
         else { return true }
-        do {
-            _ = try await store.guaranteedUpdate(key, target: .status) { current in
-                guard current.uid == cached.uid else { return current }
-                let spec = current.spec ?? .emptyObject
-                // The spec may have moved on since the cache: review what is stored.
-                let fresh = current.generation == cached.generation ? review : checker.review(template: spec)
-                guard
-                    let status = TemplateValidity.status(
-                        current: current.status, spec: spec, generation: current.generation, review: fresh, now: now)
-                else { return current }
-                var next = current
-                next.status = status
-                return next
-            }
-            return true
-        } catch StoreError.notFound {
-            return true
-        } catch {
-            logger.warning(
-                "template status write failed; will retry",
-                metadata: ["template": .string("\(key.namespace)/\(key.name)"), "error": "\(error)"])
-            return false
+        return await StatusWrite.apply(key, in: store, logger: logger) { [checker] current in
+            guard current.uid == cached.uid else { return nil }
+            let spec = current.spec ?? .emptyObject
+            // The spec may have moved on since the cache: review what is stored.
+            let fresh = current.generation == cached.generation ? review : checker.review(template: spec)
+            return TemplateValidity.status(
+                current: current.status, spec: spec, generation: current.generation, review: fresh, now: now)
         }
     }
 }
