@@ -32,7 +32,7 @@ public final class Controller: Service, Sendable {
         public var jobsSurviveRestart: Bool
 
         public init(
-            notificationWorkers: Int = 4, deliveryWorkers: Int = 32, resultPrefetch: Int = 1000, resultBatch: Int = 500,
+            notificationWorkers: Int = 64, deliveryWorkers: Int = 128, resultPrefetch: Int = 1000, resultBatch: Int = 500,
             queuedTimeout: Double = 300, resyncPeriod: Double = 600,
             leaderElection: LeaderElector.Configuration = LeaderElector.Configuration(),
             tiers: DelayTierPlanner = DelayTierPlanner(), defaultRetryPolicy: RetryPolicy = .default,

@@ -36,6 +36,9 @@ enum PostgresRows {
         guard let eventType = StoreEventType(rawValue: type) else {
             throw StoreError.unavailable("log entry \(rv) has an unknown event type \"\(type)\"")
         }
-        return StoreEvent(type: eventType, object: try decode(body), previous: try previous.map(decode), resourceVersion: rv)
+        let object = try decode(body)
+        guard let previous else { return StoreEvent(type: eventType, object: object, previous: nil, resourceVersion: rv) }
+        // `object` decoded, so the row is sound; a corrupt `previous` alone reads as absent.
+        return StoreEvent(type: eventType, object: object, resourceVersion: rv) { try? decode(previous) }
     }
 }
