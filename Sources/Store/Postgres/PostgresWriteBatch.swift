@@ -40,7 +40,7 @@ struct PostgresWriteBatch {
         for try await value in try await c.query("SELECT rv FROM revision FOR UPDATE", logger: logger).decode(Int64.self) {
             rv = value
         }
-        let loaded = try await load(c, keys: batch.map(\.key))
+        let (loaded, storedBodies) = try await load(c, keys: batch.map(\.key))
         var current = loaded
         var touched: [ObjectKey] = []
         var touchedSet = Set<ObjectKey>()
@@ -79,12 +79,16 @@ struct PostgresWriteBatch {
             if touchedSet.insert(item.key).inserted { touched.append(item.key) }
         }
         if !outcome.events.isEmpty {
-            try await write(c, events: outcome.events, touched: touched, loaded: loaded, current: current, rv: rv)
+            try await write(
+                c, events: outcome.events, touched: touched, loaded: loaded, storedBodies: storedBodies, current: current, rv: rv)
         }
         return outcome
     }
 
-    private func load(_ c: PostgresConnection, keys: [ObjectKey]) async throws -> [ObjectKey: Resource] {
+    /// The stored objects, and their stored bodies by rv (reused as the log's `previous` column).
+    private func load(_ c: PostgresConnection, keys: [ObjectKey]) async throws
+        -> ([ObjectKey: Resource], [Int64: ByteBuffer])
+    {
         let unique = Array(Set(keys))
         let rows = try await c.query(
             """
@@ -93,25 +97,37 @@ struct PostgresWriteBatch {
               ON o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
             """, logger: logger)
         var found: [ObjectKey: Resource] = [:]
+        var bodies: [Int64: ByteBuffer] = [:]
         for try await (kind, namespace, name, body) in rows.decode((String, String, String, ByteBuffer).self) {
-            found[ObjectKey(kind: kind, namespace: namespace, name: name)] = try PostgresRows.decode(body)
+            let object = try PostgresRows.decode(body)
+            found[ObjectKey(kind: kind, namespace: namespace, name: name)] = object
+            bodies[object.resourceVersion] = body
         }
-        return found
+        return (found, bodies)
     }
 
     private func write(_ c: PostgresConnection, events: [StoreEvent], touched: [ObjectKey], loaded: [ObjectKey: Resource],
+                       storedBodies: [Int64: ByteBuffer],
                        current: [ObjectKey: Resource], rv: Int64) async throws
     {
         let empty = ByteBuffer()
         var log = Columns()
+        // Each object's body goes to the log and to objects: serialize it once (by its rv).
+        var bodies: [Int64: ByteBuffer] = [:]
+        bodies.reserveCapacity(events.count)
         for e in events {
+            let body = PostgresRows.body(e.object)
+            bodies[e.resourceVersion] = body
             log.ints.append(e.resourceVersion)
             log.texts[0].append(e.type.rawValue)
             log.texts[1].append(e.object.kind)
             log.texts[2].append(e.object.namespace)
             log.texts[3].append(e.object.name)
-            log.bytes[0].append(PostgresRows.body(e.object))
-            log.bytes[1].append(e.previous.map(PostgresRows.body) ?? empty)
+            log.bytes[0].append(body)
+            // The previous state is what was loaded, or an earlier write of this batch: both are
+            // bytes already, so nothing is serialized again.
+            let previous = e.previous.map { p in bodies[p.resourceVersion] ?? storedBodies[p.resourceVersion] ?? PostgresRows.body(p) }
+            log.bytes[1].append(previous ?? empty)
         }
         var puts = Columns()
         var gone = Columns()
@@ -127,7 +143,7 @@ struct PostgresWriteBatch {
                 puts.ints.append(object.resourceVersion)
                 puts.texts[4].append(PostgresRows.labelsJSON(object))
                 puts.texts[5].append(PostgresRows.fieldsJSON(object, kinds: kinds))
-                puts.bytes[0].append(PostgresRows.body(object))
+                puts.bytes[0].append(bodies[object.resourceVersion] ?? PostgresRows.body(object))
             } else if loaded[key] != nil {
                 gone.key(key, first: nil)
             }
