@@ -8,29 +8,35 @@ import NIOCore
 /// and the recipients (`bench-group: burst`, M of them; `bench-group: idle`, one).
 enum BenchFixture {
     static func create(_ api: BenchClient, namespace ns: String, sink: String, failFirstSink: String, recipients: Int) async throws {
-        try await api.post(ns, "secrets", [
-            "apiVersion": "herald.dev/v1alpha1", "kind": "Secret", "metadata": ["name": "hooks"],
-            "stringData": ["secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
-        ])
+        try await api.post(
+            ns, "secrets",
+            [
+                "apiVersion": "herald.dev/v1alpha1", "kind": "Secret", "metadata": ["name": "hooks"],
+                "stringData": ["secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+            ])
         for (name, url) in [("hook", sink), ("hook503", failFirstSink)] {
-            try await api.post(ns, "channels", [
-                "apiVersion": "herald.dev/v1alpha1", "kind": "Channel", "metadata": ["name": .string(name)],
+            try await api.post(
+                ns, "channels",
+                [
+                    "apiVersion": "herald.dev/v1alpha1", "kind": "Channel", "metadata": ["name": .string(name)],
+                    "spec": [
+                        "type": "webhook", "timeout": "10s",
+                        "webhook": ["url": .string(url + "/hook"), "signingSecretRef": ["name": "hooks", "key": "secret"]],
+                        "retry": ["maxAttempts": 5, "initialBackoff": "1s", "maxBackoff": "10s", "multiplier": 2, "jitter": "none"],
+                        // Every first attempt failing is the scenario, not an outage: keep the breaker shut.
+                        "circuitBreaker": ["failureThreshold": 1_000_000, "openFor": "1s"],
+                    ],
+                ])
+        }
+        try await api.post(
+            ns, "templates",
+            [
+                "apiVersion": "herald.dev/v1alpha1", "kind": "Template", "metadata": ["name": "bench"],
                 "spec": [
-                    "type": "webhook", "timeout": "10s",
-                    "webhook": ["url": .string(url + "/hook"), "signingSecretRef": ["name": "hooks", "key": "secret"]],
-                    "retry": ["maxAttempts": 5, "initialBackoff": "1s", "maxBackoff": "10s", "multiplier": 2, "jitter": "none"],
-                    // Every first attempt failing is the scenario, not an outage: keep the breaker shut.
-                    "circuitBreaker": ["failureThreshold": 1_000_000, "openFor": "1s"],
+                    "variables": [["name": "name", "required": true]],
+                    "webhook": ["body": #"{"event":"bench","notification":"{{name}}"}"#],
                 ],
             ])
-        }
-        try await api.post(ns, "templates", [
-            "apiVersion": "herald.dev/v1alpha1", "kind": "Template", "metadata": ["name": "bench"],
-            "spec": [
-                "variables": [["name": "name", "required": true]],
-                "webhook": ["body": #"{"event":"bench","notification":"{{name}}"}"#],
-            ],
-        ])
         for i in 0..<recipients {
             try await api.post(ns, "recipients", recipient("r\(i)", group: "burst"))
         }
@@ -58,13 +64,15 @@ extension BenchClient {
     }
 
     func createNotification(namespace: String, name: String, channel: String, group: String) async throws {
-        try await post(namespace, "notifications", [
-            "apiVersion": "herald.dev/v1alpha1", "kind": "Notification", "metadata": ["name": .string(name)],
-            "spec": [
-                "templateRef": ["name": "bench"], "variables": ["name": .string(name)],
-                "to": [["selector": ["matchLabels": ["bench-group": .string(group)]]]], "channels": [.string(channel)],
-            ],
-        ])
+        try await post(
+            namespace, "notifications",
+            [
+                "apiVersion": "herald.dev/v1alpha1", "kind": "Notification", "metadata": ["name": .string(name)],
+                "spec": [
+                    "templateRef": ["name": "bench"], "variables": ["name": .string(name)],
+                    "to": [["selector": ["matchLabels": ["bench-group": .string(group)]]]], "channels": [.string(channel)],
+                ],
+            ])
     }
 
     func sinkStats(_ sink: String) async throws -> (requests: Int, distinct: Int) {

@@ -38,7 +38,9 @@ struct DeliveryBench: AsyncParsableCommand {
         let total = notifications * recipients
 
         say("herald-bench deliveries: \(notifications) notifications × \(recipients) recipients = \(total) deliveries")
-        say("store: \(storeURL == nil ? "embedded SQLite (herald serve)" : "PostgreSQL, schema herald_bench_\(run) (apiserver, controller, worker apart)")")
+        say(
+            "store: \(storeURL == nil ? "embedded SQLite (herald serve)" : "PostgreSQL, schema herald_bench_\(run) (apiserver, controller, worker apart)")"
+        )
         say("broker: RabbitMQ\(brokerURL == amqp ? "" : ", fresh vhost \(vhost)"); persistent messages, publisher confirms, manual acks")
         if BenchEnvironment.rabbitMQPID() == nil { say("note: RabbitMQ's CPU is not counted (HERALD_TEST_RABBITMQ_PID_FILE unset)") }
         if storeURL != nil, BenchEnvironment.postgresPID() == nil {
@@ -49,7 +51,8 @@ struct DeliveryBench: AsyncParsableCommand {
         let ceiling = try await BrokerCeiling.measure(url: brokerURL, count: total, body: job)
         say(
             String(
-                format: "broker-only ceiling: %.0f msgs/s (%d messages of %d bytes published with confirms and consumed with acks in %.2f s)",
+                format:
+                    "broker-only ceiling: %.0f msgs/s (%d messages of %d bytes published with confirms and consumed with acks in %.2f s)",
                 ceiling.messagesPerSecond, total, job.count, ceiling.seconds))
 
         let stack = try HeraldStack(broker: brokerURL, store: storeURL, workerConcurrency: workerConcurrency)
@@ -69,7 +72,8 @@ struct DeliveryBench: AsyncParsableCommand {
     func measure(_ api: BenchClient, stack: HeraldStack, ceiling: BrokerCeiling.Figures, run: String) async throws {
         let total = notifications * recipients
         let ns = "bench-\(run)"
-        try await BenchFixture.create(api, namespace: ns, sink: stack.sink.url, failFirstSink: stack.failFirstSink.url, recipients: recipients)
+        try await BenchFixture.create(
+            api, namespace: ns, sink: stack.sink.url, failFirstSink: stack.failFirstSink.url, recipients: recipients)
 
         // Warm-up: connections, caches and JIT-free but lazily built paths, before anything is timed.
         _ = try await burst(api, namespace: ns, prefix: "warm", count: 2, channel: "hook", group: "idle", expected: 2)
@@ -78,7 +82,10 @@ struct DeliveryBench: AsyncParsableCommand {
         let burst = try await burst(api, namespace: ns, prefix: "n", count: notifications, channel: "hook", group: "burst", expected: total)
         let cpu = stack.cpu().minus(cpu0)
         let rate = Double(total) / burst.seconds
-        say(String(format: "end to end: %d deliveries in %.2f s → %.0f deliveries/s (%.0f%% of the broker-only ceiling)", total, burst.seconds, rate, rate / ceiling.messagesPerSecond * 100))
+        say(
+            String(
+                format: "end to end: %d deliveries in %.2f s → %.0f deliveries/s (%.0f%% of the broker-only ceiling)", total, burst.seconds,
+                rate, rate / ceiling.messagesPerSecond * 100))
         if burst.failed > 0 { say("  \(burst.failed) deliveries failed") }
         say("apply→Delivered, burst:        \(burst.latencies.summary)")
         say(String(format: "CPU per delivery:              %.3f ms  (%@)", cpu.total * 1000 / Double(total), cpu.breakdown(per: total)))
@@ -96,11 +103,13 @@ struct DeliveryBench: AsyncParsableCommand {
         if !skipRetryVariant {
             try await stack.waitQuiet(timeout: 60)
             let before = try await api.sinkStats(stack.failFirstSink.url)
-            let retried = try await self.burst(api, namespace: ns, prefix: "r", count: notifications, channel: "hook503", group: "burst", expected: total)
+            let retried = try await self.burst(
+                api, namespace: ns, prefix: "r", count: notifications, channel: "hook503", group: "burst", expected: total)
             let after = try await api.sinkStats(stack.failFirstSink.url)
             say(
                 String(
-                    format: "503-first variant (1 s backoff): %d deliveries in %.2f s → %.0f deliveries/s; sink saw %d requests; apply→Delivered %@",
+                    format:
+                        "503-first variant (1 s backoff): %d deliveries in %.2f s → %.0f deliveries/s; sink saw %d requests; apply→Delivered %@",
                     total, retried.seconds, Double(total) / retried.seconds, after.requests - before.requests, retried.latencies.summary))
         }
     }

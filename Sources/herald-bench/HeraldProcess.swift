@@ -16,7 +16,8 @@ final class HeraldProcess {
         logFile = dataDir.appendingPathExtension("log")
         let binary = Self.sibling("herald")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw BenchError("no herald binary next to herald-bench at \(binary.path): build it first (swift build -c release --product herald)")
+            throw BenchError(
+                "no herald binary next to herald-bench at \(binary.path): build it first (swift build -c release --product herald)")
         }
         process.executableURL = binary
         var args = [role]

@@ -41,8 +41,10 @@ struct StoreComparison: AsyncParsableCommand {
         print(row("  errors", "\(sqlite.creates.errors)", "\(pg.creates.errors)"))
         print(row("create p50 at \(Int(rate)) req/s", ms(sqlite.fixed.latency.percentile(50)), ms(pg.fixed.latency.percentile(50))))
         print(row("create p99 at \(Int(rate)) req/s", ms(sqlite.fixed.latency.percentile(99)), ms(pg.fixed.latency.percentile(99))))
-        print(row("  achieved req/s, errors", String(format: "%.0f, %d", sqlite.fixed.rate, sqlite.fixed.errors),
-                  String(format: "%.0f, %d", pg.fixed.rate, pg.fixed.errors)))
+        print(
+            row(
+                "  achieved req/s, errors", String(format: "%.0f, %d", sqlite.fixed.rate, sqlite.fixed.errors),
+                String(format: "%.0f, %d", pg.fixed.rate, pg.fixed.errors)))
         print(row("write→watch p50", ms(sqlite.watch.percentile(50)), ms(pg.watch.percentile(50))))
         print(row("write→watch p99", ms(sqlite.watch.percentile(99)), ms(pg.watch.percentile(99))))
         print(row("  events seen", "\(sqlite.watch.values.count)", "\(pg.watch.values.count)"))

@@ -39,7 +39,9 @@ struct WorkersBench: AsyncParsableCommand {
                 name: "hooks", type: "webhook",
                 spec: [
                     "type": "webhook", "timeout": "10s",
-                    "webhook": ["url": .string(url), "headers": ["X-Team": "ops"], "signingSecretRef": ["name": "hooks", "key": "secret"]],
+                    "webhook": [
+                        "url": .string(url), "headers": ["X-Team": "ops"], "signingSecretRef": ["name": "hooks", "key": "secret"],
+                    ],
                 ]),
             template: template, variables: variables,
             recipient: JobRecipient(name: "ada", address: ["email": "ada@example.com"], locale: "fr-CA"),
@@ -50,7 +52,9 @@ struct WorkersBench: AsyncParsableCommand {
         let template = Self.template
         let variables = Self.variables
         let renderer = TemplateRenderer()
-        print("herald-bench workers: \(seconds)s per figure, webhook concurrency \(concurrency), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
+        print(
+            "herald-bench workers: \(seconds)s per figure, webhook concurrency \(concurrency), \(ProcessInfo.processInfo.activeProcessorCount) CPUs"
+        )
         try measure("render email (subject+text+html), default") {
             _ = try renderer.render(template, channelType: "smtp", variables: variables, locale: nil)
         }
@@ -61,7 +65,8 @@ struct WorkersBench: AsyncParsableCommand {
             _ = try renderer.render(template, channelType: "webhook", variables: variables, locale: nil)
         }
         measure("TemplateAnalysis.missingVariables") {
-            _ = TemplateAnalysis.missingVariables(template: template, variables: variables, channelTypes: ["smtp", "webhook"], locale: "fr-CA")
+            _ = TemplateAnalysis.missingVariables(
+                template: template, variables: variables, channelTypes: ["smtp", "webhook"], locale: "fr-CA")
         }
 
         let job = Self.sampleJob()

@@ -67,7 +67,8 @@ struct PostgresWriteBatch {
                 rv += 1
                 object.resourceVersion = rv
                 current[item.key] = object
-                outcome.events.append(StoreEvent(type: before == nil ? .added : .modified, object: object, previous: before, resourceVersion: rv))
+                outcome.events.append(
+                    StoreEvent(type: before == nil ? .added : .modified, object: object, previous: before, resourceVersion: rv))
                 outcome.results.append(.success(MutationResult(object: object, changed: true, removed: false, created: before == nil)))
             case .remove(var object):
                 rv += 1
@@ -106,10 +107,11 @@ struct PostgresWriteBatch {
         return (found, bodies)
     }
 
-    private func write(_ c: PostgresConnection, events: [StoreEvent], touched: [ObjectKey], loaded: [ObjectKey: Resource],
-                       storedBodies: [Int64: ByteBuffer],
-                       current: [ObjectKey: Resource], rv: Int64) async throws
-    {
+    private func write(
+        _ c: PostgresConnection, events: [StoreEvent], touched: [ObjectKey], loaded: [ObjectKey: Resource],
+        storedBodies: [Int64: ByteBuffer],
+        current: [ObjectKey: Resource], rv: Int64
+    ) async throws {
         let empty = ByteBuffer()
         var log = Columns()
         // Each object's body goes to the log and to objects: serialize it once (by its rv).
