@@ -49,9 +49,15 @@ extension MessageBroker {
     /// If the process dies in between, the message is redelivered and may be dead-lettered twice,
     /// never lost.
     public func deadLetter(_ delivery: Delivery, from consumer: BrokerConsumer, reason: DeadLetterReason) async throws {
+        try await deadLetter(delivery, reason: reason)
+        try await consumer.ack(delivery)
+    }
+
+    /// Publishes a copy of a received message to the failed queue (confirmed), naming the queue
+    /// it came from; the caller acks it (for example through an ``AckCoalescer``).
+    public func deadLetter(_ delivery: Delivery, reason: DeadLetterReason) async throws {
         var message = OutgoingMessage(republishing: delivery)
         message.headers[DeadLetterHeader.originalQueue] = delivery.queue
         try await deadLetter([message], reason: reason)
-        try await consumer.ack(delivery)
     }
 }

@@ -1,7 +1,6 @@
-import AsyncHTTPClient
-import Foundation
 import HeraldAPI
 import Store
+import Workers
 
 /// Whether a job that waited in a RabbitMQ delay tier is still wanted when it comes out.
 ///
@@ -54,20 +53,12 @@ struct StoreDelayedJobCheck: DelayedJobCheck {
 
 /// `herald worker`: reads the Delivery from the API server.
 struct HTTPDelayedJobCheck: DelayedJobCheck {
-    let baseURL: String
-    let bearerToken: String?
-    let client: HTTPClient
+    let api: APIServerReader
 
     func isStillWanted(_ job: DeliveryJob) async -> Bool {
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        let path = "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(job.namespace))/deliveries/\(Self.escape(job.delivery))"
-        var request = HTTPClientRequest(url: base + path)
-        request.headers.add(name: "Accept", value: "application/json")
-        if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
         do {
-            let response = try await client.execute(request, timeout: .seconds(5))
-            let body = try await response.body.collect(upTo: 4 << 20)
-            switch response.status.code {
+            let (status, body) = try await api.get(namespace: job.namespace, plural: "deliveries", name: job.delivery)
+            switch status {
             case 200: return DelayedJob.isWanted(job, delivery: Resource(try JSON.parse(body.readableBytesView)))
             case 404: return DelayedJob.isWanted(job, delivery: nil)
             default: return true  // cannot tell: send (at-least-once)
@@ -75,9 +66,5 @@ struct HTTPDelayedJobCheck: DelayedJobCheck {
         } catch {
             return true
         }
-    }
-
-    static func escape(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s
     }
 }

@@ -67,7 +67,7 @@ struct JobWorker: Service {
                         }
                         acks.received(delivery)
                         group.addTask {
-                            try await self.handle(delivery, consumer, results)
+                            try await self.handle(delivery, results)
                             acks.completed(delivery)
                         }
                         inFlight += 1
@@ -86,15 +86,14 @@ struct JobWorker: Service {
         }
     }
 
-    private func handle(_ delivery: Broker.Delivery, _ consumer: BrokerConsumer, _ results: MessageBatcher) async throws {
+    private func handle(_ delivery: Broker.Delivery, _ results: MessageBatcher) async throws {
         let job: DeliveryJob
         do {
             job = try DeliveryJob.decode(delivery.body)
         } catch {
             logger.error("unreadable job dead-lettered", metadata: ["queue": .string(delivery.queue), "error": "\(error)"])
-            var letter = OutgoingMessage(republishing: delivery)
-            letter.headers[DeadLetterHeader.originalQueue] = delivery.queue
-            try await broker.deadLetter([letter], reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
+            // Acknowledged with the others (the ack window) once it is in the failed queue.
+            try await broker.deadLetter(delivery, reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
             return
         }
         if DelayedJob.cameThroughDelayTier(headers: delivery.headers), await !delayedJobs.isStillWanted(job) {

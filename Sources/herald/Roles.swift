@@ -62,7 +62,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let parts = Roles.workerParts()
         defer { parts.shutdown() }
         let secrets = HTTPSecretResolver(baseURL: server, bearerToken: token.isEmpty ? nil : token, client: parts.httpClient)
-        let delayedJobs = HTTPDelayedJobCheck(baseURL: server, bearerToken: token.isEmpty ? nil : token, client: parts.httpClient)
+        let delayedJobs = HTTPDelayedJobCheck(
+            api: APIServerReader(baseURL: server, bearerToken: token.isEmpty ? nil : token, client: parts.httpClient))
         let worker = Roles.worker(
             broker: broker, secrets: secrets, delayedJobs: delayedJobs, parts: parts,
             concurrency: brokerOptions.workerConcurrency, logger: logger)

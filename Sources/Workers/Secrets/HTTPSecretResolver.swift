@@ -8,10 +8,8 @@ import Synchronization
 /// and keeps them for a short TTL, so a burst of jobs costs one request per Secret while a
 /// rotated credential is picked up within seconds.
 public final class HTTPSecretResolver: SecretResolver {
-    private let baseURL: String
-    private let bearerToken: String?
+    private let api: APIServerReader
     private let ttl: Double
-    private let client: HTTPClient
     private let clock: any WorkerClock
     private let cache = Mutex<[String: (expires: Double, data: SecretData)]>([:])
 
@@ -23,10 +21,8 @@ public final class HTTPSecretResolver: SecretResolver {
         baseURL: String, bearerToken: String? = nil, ttl: Double = 10, client: HTTPClient = .shared,
         clock: any WorkerClock = SystemWorkerClock()
     ) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.bearerToken = bearerToken
+        api = APIServerReader(baseURL: baseURL, bearerToken: bearerToken, client: client)
         self.ttl = ttl
-        self.client = client
         self.clock = clock
     }
 
@@ -35,16 +31,10 @@ public final class HTTPSecretResolver: SecretResolver {
         let now = clock.now()
         if let hit = cache.withLock({ $0[key] }), hit.expires > now { return hit.data }
 
-        let path = "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/secrets/\(Self.escape(name))"
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.headers.add(name: "Accept", value: "application/json")
-        if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
         let status: Int
         let body: ByteBuffer
         do {
-            let response = try await client.execute(request, timeout: .seconds(5))
-            status = Int(response.status.code)
-            body = try await response.body.collect(upTo: 4 << 20)
+            (status, body) = try await api.get(namespace: namespace, plural: "secrets", name: name)
         } catch {
             throw .unavailable(namespace: namespace, name: name, reason: "\(error)")
         }
@@ -67,9 +57,5 @@ public final class HTTPSecretResolver: SecretResolver {
     /// Drops cached Secrets, e.g. after a provider rejected a credential.
     public func invalidate(namespace: String, name: String) {
         _ = cache.withLock { $0.removeValue(forKey: namespace + "/" + name) }
-    }
-
-    static func escape(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s
     }
 }

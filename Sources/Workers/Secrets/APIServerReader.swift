@@ -1,0 +1,34 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Reads one object from the API server the way a worker may: a GET with the worker's bearer
+/// token. Workers never write, so this is all they need from it.
+public struct APIServerReader: Sendable {
+    public let baseURL: String
+    let bearerToken: String?
+    let client: HTTPClient
+
+    /// - Parameters:
+    ///   - baseURL: the API server, e.g. `http://127.0.0.1:8080`.
+    ///   - bearerToken: sent as `Authorization: Bearer …` when the API server requires it.
+    public init(baseURL: String, bearerToken: String? = nil, client: HTTPClient = .shared) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.bearerToken = bearerToken
+        self.client = client
+    }
+
+    /// `GET /apis/herald.dev/v1alpha1/namespaces/{namespace}/{plural}/{name}`: the status code and body.
+    public func get(namespace: String, plural: String, name: String) async throws -> (status: Int, body: ByteBuffer) {
+        let path = "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/\(plural)/\(Self.escape(name))"
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "Accept", value: "application/json")
+        if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
+        let response = try await client.execute(request, timeout: .seconds(5))
+        return (Int(response.status.code), try await response.body.collect(upTo: 4 << 20))
+    }
+
+    static func escape(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s
+    }
+}
