@@ -117,7 +117,8 @@ enum Roles {
             drivers: StandardDrivers.all(httpClient: parts.httpClient, smtpThreadPool: parts.smtpPool), secrets: secrets,
             logger: log)
         return TopologyGate(
-            broker: broker, service: JobWorker(
+            broker: broker,
+            service: JobWorker(
                 broker: broker, processor: processor, concurrency: concurrency, delayedJobs: delayedJobs, logger: logger),
             logger: logger)
     }

@@ -49,7 +49,9 @@ public final class HTTPSecretResolver: SecretResolver {
             throw .unavailable(namespace: namespace, name: name, reason: "the response is not JSON")
         }
         let data = SecretData(resource: Resource(json))
-        let fresh = SecretData(namespace: namespace, name: name, values: Dictionary(uniqueKeysWithValues: data.keys.compactMap { k in data.bytes(k).map { (k, $0) } }))
+        let fresh = SecretData(
+            namespace: namespace, name: name,
+            values: Dictionary(uniqueKeysWithValues: data.keys.compactMap { k in data.bytes(k).map { (k, $0) } }))
         cache.withLock { $0[key] = (now + ttl, fresh) }
         return fresh
     }
