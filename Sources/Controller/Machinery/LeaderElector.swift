@@ -119,42 +119,47 @@ public struct LeaderElector: Sendable {
         return nil
     }
 
-    /// Renews until refused or cancelled; releases the lease when cancelled (shutdown), so a
-    /// standby takes over at once instead of after the lease duration.
+    /// Renews until refused or cancelled; releases the lease when cancelled (shutdown, or the work
+    /// ended), so a standby takes over at once instead of after the lease duration. Cancellation may
+    /// land during a renew as well as between renews; both hand the lease over.
     func renewLoop(_ initial: Lease) async throws {
         var lease = initial
-        while true {
-            do {
+        do {
+            while true {
                 try await clock.sleep(until: clock.now().addingTimeInterval(configuration.renewPeriod))
                 if Task.isShuttingDownGracefully { throw CancellationError() }
-            } catch {
-                // An unstructured task: this one is cancelled, and the release must still run.
-                let store = self.store
-                let held = lease
-                await Task { try? await store.releaseLease(held) }.value
-                logger.info("released the lease")
-                throw CancellationError()
+                lease = try await renew(lease)
             }
-            var lastError = ""
-            var renewed: Lease?
-            // Retry a failing renew until just before expiry.
-            while renewed == nil {
-                do {
-                    guard let next = try await store.renewLease(lease, now: clock.now()) else {
-                        throw LostLeadership.renewRefused(holder: configuration.identity)
-                    }
-                    renewed = next
-                } catch let lost as LostLeadership {
-                    throw lost
-                } catch {
-                    lastError = "\(error)"
-                    if clock.now().addingTimeInterval(configuration.retryPeriod / 2) >= lease.expires {
-                        throw LostLeadership.renewFailing(lastError)
-                    }
-                    try await clock.sleep(until: clock.now().addingTimeInterval(min(1, configuration.retryPeriod / 2)))
+        } catch let lost as LostLeadership {
+            throw lost
+        } catch {
+            // An unstructured task: this one is cancelled, and the release must still run.
+            let store = self.store
+            let held = lease
+            await Task { try? await store.releaseLease(held) }.value
+            logger.info("released the lease")
+            throw CancellationError()
+        }
+    }
+
+    /// One renewal, retried while it fails until just before the lease expires.
+    private func renew(_ lease: Lease) async throws -> Lease {
+        while true {
+            do {
+                guard let next = try await store.renewLease(lease, now: clock.now()) else {
+                    throw LostLeadership.renewRefused(holder: configuration.identity)
                 }
+                return next
+            } catch let lost as LostLeadership {
+                throw lost
+            } catch {
+                // Cancelled mid-renew: not a lost lease; the caller hands it over.
+                try Task.checkCancellation()
+                if clock.now().addingTimeInterval(configuration.retryPeriod / 2) >= lease.expires {
+                    throw LostLeadership.renewFailing("\(error)")
+                }
+                try await clock.sleep(until: clock.now().addingTimeInterval(min(1, configuration.retryPeriod / 2)))
             }
-            if let renewed { lease = renewed }
         }
     }
 }
