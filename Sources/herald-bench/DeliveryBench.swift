@@ -21,6 +21,8 @@ struct DeliveryBench: AsyncParsableCommand {
     @Option(help: "Single notifications sent one at a time on the idle system.") var idle = 20
     @Option(help: "Concurrent API clients creating the burst.") var clients = 16
     @Option(help: "Jobs in flight in the worker.") var workerConcurrency = 256
+    @Flag(help: "On PostgreSQL, run API, controller and worker in one `herald serve` instead of three processes.")
+    var oneProcess = false
     @Flag(help: "Skip the variant where every first attempt gets a 503.") var skipRetryVariant = false
     @Option(help: "Seconds a phase may take before the run fails.") var timeout = 300.0
 
@@ -55,7 +57,7 @@ struct DeliveryBench: AsyncParsableCommand {
                     "broker-only ceiling: %.0f msgs/s (%d messages of %d bytes published with confirms and consumed with acks in %.2f s)",
                 ceiling.messagesPerSecond, total, job.count, ceiling.seconds))
 
-        let stack = try HeraldStack(broker: brokerURL, store: storeURL, workerConcurrency: workerConcurrency)
+        let stack = try HeraldStack(broker: brokerURL, store: storeURL, workerConcurrency: workerConcurrency, oneProcess: oneProcess)
         defer { stack.stop() }
         do {
             try await BenchClient.with(base: stack.apiURL, clients: clients) { api in

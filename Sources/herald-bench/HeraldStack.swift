@@ -10,11 +10,15 @@ final class HeraldStack {
     let apiURL: String
     var keepLogs = false
 
-    init(broker: String, store: String?, workerConcurrency: Int) throws {
+    init(broker: String, store: String?, workerConcurrency: Int, oneProcess: Bool = false) throws {
         sink = try SinkProcess()
         failFirstSink = try SinkProcess(failFirst: true)
         let concurrency = ["--worker-concurrency", String(workerConcurrency)]
-        if let store {
+        if let store, oneProcess {
+            let serve = try HeraldProcess(role: "serve", arguments: ["--store", store, "--broker", broker] + concurrency)
+            processes = [serve]
+            apiURL = serve.url
+        } else if let store {
             let api = try HeraldProcess(role: "apiserver", arguments: ["--store", store])
             let controller = try HeraldProcess(role: "controller", arguments: ["--store", store, "--broker", broker])
             let worker = try HeraldProcess(role: "worker", arguments: ["--broker", broker, "--server", api.url] + concurrency)
@@ -27,6 +31,8 @@ final class HeraldStack {
         }
     }
 
+    var usesPostgres: Bool { processes.contains { ($0.process.arguments ?? []).contains { $0.hasPrefix("postgres") } } }
+
     var logFiles: [URL] { processes.map(\.logFile) }
 
     /// CPU seconds so far of every process a delivery touches.
@@ -34,7 +40,7 @@ final class HeraldStack {
         var parts: [(String, Double)] = processes.map { ("herald \($0.role)", ProcessCPU.treeSeconds(roots: [$0.pid])) }
         parts.append(("sinks", ProcessCPU.treeSeconds(roots: [sink.pid, failFirstSink.pid])))
         if let pid = BenchEnvironment.rabbitMQPID() { parts.append(("RabbitMQ", ProcessCPU.treeSeconds(roots: [pid]))) }
-        if processes.count > 1, let pid = BenchEnvironment.postgresPID() {
+        if usesPostgres, let pid = BenchEnvironment.postgresPID() {
             parts.append(("PostgreSQL", ProcessCPU.treeSeconds(roots: [pid])))
         }
         return CPUSample(parts: parts)

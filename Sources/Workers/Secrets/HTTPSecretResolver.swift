@@ -2,16 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import HeraldAPI
 import NIOCore
-import Synchronization
 
 /// Reads Secrets from the API server (`GET /apis/herald.dev/v1alpha1/namespaces/{ns}/secrets/{name}`)
-/// and keeps them for a short TTL, so a burst of jobs costs one request per Secret while a
-/// rotated credential is picked up within seconds.
+/// through a `SecretCache`.
 public final class HTTPSecretResolver: SecretResolver {
     private let api: APIServerReader
-    private let ttl: Double
-    private let clock: any WorkerClock
-    private let cache = Mutex<[String: (expires: Double, data: SecretData)]>([:])
+    private let cache: SecretCache
 
     /// - Parameters:
     ///   - baseURL: the API server, e.g. `http://127.0.0.1:8080`.
@@ -22,15 +18,16 @@ public final class HTTPSecretResolver: SecretResolver {
         clock: any WorkerClock = SystemWorkerClock()
     ) {
         api = APIServerReader(baseURL: baseURL, bearerToken: bearerToken, client: client)
-        self.ttl = ttl
-        self.clock = clock
+        cache = SecretCache(ttl: ttl, clock: clock)
     }
 
     public func secret(namespace: String, name: String) async throws(SecretError) -> SecretData {
-        let key = namespace + "/" + name
-        let now = clock.now()
-        if let hit = cache.withLock({ $0[key] }), hit.expires > now { return hit.data }
+        try await cache.secret(namespace: namespace, name: name) { () async throws(SecretError) in
+            try await fetch(namespace: namespace, name: name)
+        }
+    }
 
+    private func fetch(namespace: String, name: String) async throws(SecretError) -> SecretData {
         let status: Int
         let body: ByteBuffer
         do {
@@ -49,15 +46,13 @@ public final class HTTPSecretResolver: SecretResolver {
             throw .unavailable(namespace: namespace, name: name, reason: "the response is not JSON")
         }
         let data = SecretData(resource: Resource(json))
-        let fresh = SecretData(
+        return SecretData(
             namespace: namespace, name: name,
             values: Dictionary(uniqueKeysWithValues: data.keys.compactMap { k in data.bytes(k).map { (k, $0) } }))
-        cache.withLock { $0[key] = (now + ttl, fresh) }
-        return fresh
     }
 
     /// Drops cached Secrets, e.g. after a provider rejected a credential.
     public func invalidate(namespace: String, name: String) {
-        _ = cache.withLock { $0.removeValue(forKey: namespace + "/" + name) }
+        cache.invalidate(namespace: namespace, name: name)
     }
 }
