@@ -21,10 +21,18 @@ extension JSON {
             if case .object(let o) = self { return o[key] }
             return nil
         }
-        set {
-            guard case .object(var o) = self else { return }
-            o[key] = newValue
-            self = .object(o)
+        // In place, so `json["metadata"]?["name"] = x` does not copy each object on the path.
+        _modify {
+            guard case .object(var o) = self else {
+                // Like the setter, writing a member of a non-object changes nothing.
+                var ignored: JSON? = nil
+                yield &ignored
+                return
+            }
+            // Drop self's reference first, so `o` is the only owner and is not copied on write.
+            self = .null
+            defer { self = .object(o) }
+            yield &o[key]
         }
     }
 
@@ -49,15 +57,15 @@ extension JSON {
             set(path: path, to: value)
             return
         }
+        // Drop self's reference first, so `o` (and each child below) is mutated in place.
+        self = .null
+        defer { self = .object(o) }
         if path.count == 1 {
             o[first] = value
         } else {
-            var child = o[first] ?? .object([:])
-            if case .object = child {} else { child = .object([:]) }
-            child.set(path: path.dropFirst(), to: value)
-            o[first] = child
+            if case .object = o[first] {} else { o[first] = .object([:]) }
+            o[first]?.set(path: path.dropFirst(), to: value)
         }
-        self = .object(o)
     }
 
     public mutating func set(path: [String], to value: JSON?) {
