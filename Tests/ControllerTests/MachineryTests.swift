@@ -176,4 +176,38 @@ import Testing
         #expect(warning.apiVersion == "v1")
         #expect(Validation.dns1123SubdomainProblem(warning.name) == nil)
     }
+
+    /// A burst is written concurrently in batches; repeats inside one batch still aggregate.
+    @Test func writesABurstAndStillAggregatesRepeats() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        let n = try await t.create(
+            "Notification", "n", ["message": ["text": "x"], "channels": ["log"], "to": [["address": ["email": "a@x.io"]]]])
+        let recorder = EventRecorder(store: t.store, instance: "test", logger: Logger(label: "test"))
+        for i in 0..<300 {
+            recorder.record(.normal("Step", "step \(i)"), about: n)
+            recorder.record(.normal("Step", "step \(i)"), about: n)
+        }
+        let run = Task { try await recorder.run() }
+        recorder.finish()
+        try await run.value
+        let events = try await t.store.list(kind: "Event", namespace: "default", options: ListOptions()).items
+        #expect(events.count == 300)
+        #expect(events.allSatisfy { $0.json["count"] == 2 })
+        #expect(Set(events.compactMap { $0.json["message"]?.stringValue }).count == 300)
+    }
+
+    @Test func dropsWhatDoesNotFitTheBuffer() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        let n = try await t.create(
+            "Notification", "n", ["message": ["text": "x"], "channels": ["log"], "to": [["address": ["email": "a@x.io"]]]])
+        let recorder = EventRecorder(store: t.store, instance: "test", logger: Logger(label: "test"), buffer: 5)
+        for i in 0..<8 { recorder.record(.normal("Step", "step \(i)"), about: n) }
+        let run = Task { try await recorder.run() }
+        recorder.finish()
+        try await run.value
+        let events = try await t.store.list(kind: "Event", namespace: "default", options: ListOptions()).items
+        #expect(events.count == 5)
+    }
 }

@@ -11,15 +11,29 @@ final class BatchBuffer<Element: Sendable>: Sendable {
     }
 
     let state = Mutex(State())
+    let capacity: Int
 
-    func append(_ item: Element) {
+    /// - Parameter capacity: items held at most; `append` refuses more.
+    init(capacity: Int = .max) {
+        self.capacity = capacity
+    }
+
+    /// False when the buffer is full or finished: the item was not taken.
+    @discardableResult
+    func append(_ item: Element) -> Bool {
+        var taken = true
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard !s.finished, s.items.count < capacity else {
+                taken = false
+                return nil
+            }
             s.items.append(item)
             let w = s.waiter
             s.waiter = nil
             return w
         }
         waiter?.resume()
+        return taken
     }
 
     func finish() {

@@ -10,7 +10,9 @@ import Synchronization
 /// `lastTimestamp` instead of creating another, as Kubernetes' recorder does.
 ///
 /// `record` never blocks a reconciler: notes go to a bounded buffer written by `run`; when the
-/// buffer is full, notes are dropped (and counted in the log), since events are advisory.
+/// buffer is full, notes are dropped (and counted in the log), since events are advisory. `run`
+/// writes what has piled up concurrently, so a burst of Events shares the store's group commits
+/// instead of costing a transaction each.
 public final class EventRecorder: Service, Sendable {
     public static let component = "herald-controller"
 
@@ -44,10 +46,11 @@ public final class EventRecorder: Service, Sendable {
     let logger: Logger
     let instance: String
     let host: String
-    let stream: AsyncStream<Pending>
-    let continuation: AsyncStream<Pending>.Continuation
     let state = Mutex(State())
     let memory: Int
+    let buffer: BatchBuffer<Pending>
+    /// Events written at once, at most.
+    static let batch = 256
 
     public init(
         store: any Store, instance: String = LeaderElector.defaultIdentity(), clock: any ControllerClock = SystemClock(),
@@ -59,7 +62,7 @@ public final class EventRecorder: Service, Sendable {
         self.instance = instance
         self.memory = memory
         host = ProcessInfo.processInfo.hostName
-        (stream, continuation) = AsyncStream.makeStream(of: Pending.self, bufferingPolicy: .bufferingOldest(buffer))
+        self.buffer = BatchBuffer(capacity: buffer)
     }
 
     /// Queues an Event about `object` (a Notification, a Delivery, …).
@@ -72,32 +75,64 @@ public final class EventRecorder: Service, Sendable {
         let pending = Pending(
             note: note, involved: involved, namespace: object.namespace, objectName: object.name, ownerUID: object.uid,
             ownerKind: object.kind, ownerAPIVersion: object.apiVersion, time: clock.now())
-        if case .dropped = continuation.yield(pending) {
+        if !buffer.append(pending) {
             state.withLock { $0.dropped += 1 }
         }
     }
 
     public func run() async throws {
-        for await pending in stream.cancelOnGracefulShutdown() {
-            await write(pending)
-            let dropped = state.withLock { s -> Int in
+        try await withGracefulShutdownHandler {
+            while let batch = await buffer.next(max: Self.batch) {
+                await write(batch)
+                reportDropped()
+            }
+        } onGracefulShutdown: {
+            self.buffer.finish()
+        }
+    }
+
+    /// Writes a batch concurrently. Notes that aggregate into the same Event go one after the
+    /// other in one task, so the first creates it and the rest count up.
+    func write(_ batch: [Pending]) async {
+        var groups: [AggregateKey: [Pending]] = [:]
+        var order: [AggregateKey] = []
+        for p in batch {
+            let key = Self.aggregateKey(p)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(p)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for key in order {
+                let notes = groups[key] ?? []
+                group.addTask {
+                    for p in notes { await self.write(p) }
+                }
+            }
+        }
+    }
+
+    private func reportDropped() {
+        let dropped = state.withLock { s -> Int in
                 let d = s.dropped
                 s.dropped = 0
                 return d
             }
-            if dropped > 0 {
-                logger.warning("event buffer full; events dropped", metadata: ["dropped": "\(dropped)"])
-            }
+        if dropped > 0 {
+            logger.warning("event buffer full; events dropped", metadata: ["dropped": "\(dropped)"])
         }
     }
 
     /// Stops accepting events; `run` ends once the buffer is written.
     public func finish() {
-        continuation.finish()
+        buffer.finish()
+    }
+
+    static func aggregateKey(_ p: Pending) -> AggregateKey {
+        AggregateKey(uid: p.ownerUID, type: p.note.type.rawValue, reason: p.note.reason, message: p.note.message)
     }
 
     func write(_ p: Pending) async {
-        let key = AggregateKey(uid: p.ownerUID, type: p.note.type.rawValue, reason: p.note.reason, message: p.note.message)
+        let key = Self.aggregateKey(p)
         let stamp = Timestamp.format(p.time)
         if let existing = state.withLock({ $0.written[key] }) {
             do {
