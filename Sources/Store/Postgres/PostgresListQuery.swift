@@ -1,9 +1,9 @@
 import HeraldAPI
 import PostgresNIO
 
-/// Translates a list request into one SQL statement. Selectors become index-backed predicates
-/// (GIN on `labels` and `fields`, the primary key for namespace and continue, (kind, name) for
-/// names) with exactly the meaning of `LabelSelector.matches` and `FieldSelector.matches`, so
+/// Translates a list request into one SQL statement. Selectors become predicates (GIN on
+/// `labels`, the primary key for namespace and continue, (kind, name) for names; `fields` is
+/// filtered within the key range, see migration 2) with exactly the meaning of `LabelSelector.matches` and `FieldSelector.matches`, so
 /// `LIMIT` is applied by PostgreSQL and a page is never short.
 struct PostgresListQuery {
     private var binds = PostgresBindings()

@@ -86,6 +86,15 @@ enum PostgresSchema {
             // Which selectable fields `objects.fields` was computed with, per kind (see refreshFields).
             "CREATE TABLE selectable_fields (kind text PRIMARY KEY, signature text NOT NULL)",
         ]),
+        Migration(version: 2, name: "status writes update objects in place (HOT)", statements: [
+            // A status write changes `fields` (status.phase), so with `fields` indexed every write
+            // inserted entries into all five indexes. Unindexed, a write that keeps labels and
+            // uid is a heap-only update when its page has room, which the fill factor leaves.
+            // Field selectors still filter in SQL, within the (kind, namespace) key range; the
+            // Kubernetes API server does not index them either.
+            "DROP INDEX IF EXISTS objects_fields",
+            "ALTER TABLE objects SET (fillfactor = 70)",
+        ]),
     ]
 
     /// Applies missing migrations and recomputes `fields` for kinds whose selectable fields changed.
