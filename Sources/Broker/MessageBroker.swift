@@ -8,6 +8,11 @@ public protocol MessageBroker: Sendable {
     /// The names this broker uses.
     var topology: Topology { get }
 
+    /// Whether the broker can publish and deliver now, for readiness probes: false before it
+    /// runs and while it reconnects to its server; an in-process broker is always connected.
+    /// A snapshot that may change at once, not a promise that the next call succeeds.
+    var isConnected: Bool { get }
+
     /// Declares the exchanges, queues and bindings of ``topology``. Idempotent; after a
     /// reconnect the broker declares them again by itself.
     func declareTopology() async throws

@@ -23,6 +23,11 @@ public final class RabbitMQBroker: MessageBroker, Service {
     private let started = Atomic<Bool>(false)
     private let logger: Logger
 
+    /// True while the publishing connection is logged in and the consuming one is too, or has no
+    /// consumers and so needs no connection. False before ``run()``, while either reconnects (or
+    /// the server refuses the login), and after shutdown.
+    public var isConnected: Bool { publisher.link.state != .down && consumer.link.state != .down }
+
     public init(configuration: RabbitMQConfiguration, logger: Logger = Logger(label: "herald.broker.rabbitmq")) throws {
         self.configuration = configuration
         topology = configuration.topology

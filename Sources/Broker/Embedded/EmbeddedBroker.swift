@@ -27,6 +27,9 @@ public final class EmbeddedBroker: MessageBroker, Service {
     public let topology: Topology
     private let plan: TopologyPlan
     private let core: EmbeddedCore
+
+    /// Always true: there is no server to lose.
+    public var isConnected: Bool { true }
     private let logger: Logger
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "herald.broker.embedded")) {

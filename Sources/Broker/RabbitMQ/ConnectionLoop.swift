@@ -26,6 +26,8 @@ final class ConnectionLoop<Role: ConnectionRole>: Sendable {
     }
 
     let inbox: CommandInbox<Role.Command>
+    /// Whether the connection is up, as the thread last saw it.
+    let link = LinkStatus()
     private let settings: Settings
     private let logger: Logger
     private let threadName: String
@@ -50,7 +52,7 @@ final class ConnectionLoop<Role: ConnectionRole>: Sendable {
         }
         guard shouldStart else { return }
         let thread = Thread { [self] in
-            let runner = LoopRunner(role: makeRole(), inbox: inbox, settings: settings, logger: logger)
+            let runner = LoopRunner(role: makeRole(), inbox: inbox, link: link, settings: settings, logger: logger)
             runner.run()
             finish()
         }
@@ -91,11 +93,31 @@ final class ConnectionLoop<Role: ConnectionRole>: Sendable {
     }
 }
 
+/// A connection's state as its thread last saw it, readable from any thread.
+final class LinkStatus: Sendable {
+    enum State: UInt8 {
+        /// Not connected (yet, or any more), and the role wants a connection.
+        case down
+        /// Logged in, and the role has set its channels up.
+        case up
+        /// Not connected because the role needs no connection now (a consumer connection
+        /// without consumers).
+        case notNeeded
+    }
+
+    private let value = Atomic<UInt8>(State.down.rawValue)
+
+    var state: State { State(rawValue: value.load(ordering: .relaxed)) ?? .down }
+
+    func set(_ state: State) { value.store(state.rawValue, ordering: .relaxed) }
+}
+
 /// The body of a connection thread: connect, then alternate between commands, frames and
 /// waiting in poll(2) on the socket and the wake-up pipe; reconnect with backoff on failure.
 private final class LoopRunner<Role: ConnectionRole> {
     private let role: Role
     private let inbox: CommandInbox<Role.Command>
+    private let link: LinkStatus
     private let settings: ConnectionLoopSettings
     private let logger: Logger
     private let clock = ContinuousClock()
@@ -110,9 +132,12 @@ private final class LoopRunner<Role: ConnectionRole> {
     /// while a busy consumer connection has deliveries queued.
     private static var framesPerTurn: Int { 256 }
 
-    init(role: Role, inbox: CommandInbox<Role.Command>, settings: ConnectionLoopSettings, logger: Logger) {
+    init(
+        role: Role, inbox: CommandInbox<Role.Command>, link: LinkStatus, settings: ConnectionLoopSettings, logger: Logger
+    ) {
         self.role = role
         self.inbox = inbox
+        self.link = link
         self.settings = settings
         self.logger = logger
         lastInbound = clock.now
@@ -149,6 +174,7 @@ private final class LoopRunner<Role: ConnectionRole> {
         role.stop(unhandled: unhandled)
         connection?.close()
         connection = nil
+        link.set(.down)
         logger.debug("connection thread stopped")
     }
 
@@ -192,9 +218,11 @@ private final class LoopRunner<Role: ConnectionRole> {
     private func connectOrWait() {
         let stopping = stopDeadline != nil
         guard role.wantsConnection || (stopping && !role.isIdle) else {
+            if !stopping { link.set(.notNeeded) }
             waitForCommands(until: stopDeadline)
             return
         }
+        link.set(.down)
         if let nextAttempt, clock.now < nextAttempt {
             waitForCommands(until: stopDeadline.map { min($0, nextAttempt) } ?? nextAttempt)
             return
@@ -211,6 +239,7 @@ private final class LoopRunner<Role: ConnectionRole> {
             failedAttempts = 0
             nextAttempt = nil
             try role.connected(opened)
+            link.set(.up)
         } catch {
             handleFailure(error)
         }
@@ -244,6 +273,7 @@ private final class LoopRunner<Role: ConnectionRole> {
         connection?.abandon()
         if connection != nil { role.disconnected() }
         connection = nil
+        link.set(.down)
         failedAttempts += 1
         nextAttempt = clock.now + delay
     }
