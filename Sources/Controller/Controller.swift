@@ -3,6 +3,7 @@ import HeraldAPI
 import Logging
 import ServiceLifecycle
 import Store
+import Synchronization
 
 /// Herald's controller (architecture.md): the only component that decides what to send and
 /// when. While it holds the leader lease it keeps informer caches of Notifications,
@@ -59,6 +60,11 @@ public final class Controller: Service, Sendable {
     let clock: any ControllerClock
     let random: any RandomSource
     let logger: Logger
+    private let leading = Atomic<Bool>(false)
+
+    /// Whether this replica holds the leader lease and runs the reconcilers now (false for a
+    /// standby waiting to take over).
+    public var isLeading: Bool { leading.load(ordering: .relaxed) }
 
     public init(
         store: any Store, publisher: any JobPublisher, results: any ResultSource, configuration: Configuration = Configuration(),
@@ -80,7 +86,11 @@ public final class Controller: Service, Sendable {
     public func run() async throws {
         let elector = LeaderElector(store: store, configuration: configuration.leaderElection, clock: clock, logger: logger)
         try await cancelWhenGracefulShutdown {
-            try await elector.run { try await self.lead() }
+            try await elector.run {
+                self.leading.store(true, ordering: .relaxed)
+                defer { self.leading.store(false, ordering: .relaxed) }
+                try await self.lead()
+            }
         }
         logger.info("controller stopped")
     }
