@@ -20,9 +20,13 @@ final class HeraldProcess {
                 "no herald binary next to herald-bench at \(binary.path): build it first (swift build -c release --product herald)")
         }
         process.executableURL = binary
+        // Every role listens on a free port of its own (the API for serve and apiserver, the
+        // operations endpoint for controller and worker), so two stacks never meet on a default.
         var args = [role]
-        if role != "worker" {
-            args += ["--listen", "127.0.0.1:\(port)", "--data-dir", dataDir.path]
+        switch role {
+        case "worker": args += ["--metrics-listen", "127.0.0.1:\(port)"]
+        case "controller": args += ["--metrics-listen", "127.0.0.1:\(port)", "--data-dir", dataDir.path]
+        default: args += ["--listen", "127.0.0.1:\(port)", "--data-dir", dataDir.path]
         }
         process.arguments = args + ["--log-level", "warning"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -33,6 +37,7 @@ final class HeraldProcess {
         try process.run()
     }
 
+    /// The API (serve, apiserver) or the operations endpoint (controller, worker).
     var url: String { "http://127.0.0.1:\(port)" }
     var pid: Int32 { process.processIdentifier }
 

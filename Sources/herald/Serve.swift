@@ -11,37 +11,45 @@ import Workers
 /// `herald serve`: everything in one process on the embedded default.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the API, the controller and the workers in one process.")
+        abstract: "Run the API, the controller and the workers in one process.",
+        discussion: "/healthz, /livez, /readyz and /metrics are served on the API's --listen address.")
 
+    @OptionGroup var listen: APIListenOptions
     @OptionGroup var options: ServerOptions
     @OptionGroup var brokerOptions: BrokerOptions
 
     func run() async throws {
-        try await runAPIServer(options: options, role: "serve", brokerOptions: brokerOptions)
+        try await runAPIServer(listen: listen, options: options, role: "serve", brokerOptions: brokerOptions)
     }
 }
 
 /// `herald apiserver`: the API role alone.
 struct APIServerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "apiserver", abstract: "Run the API server role alone.")
+    static let configuration = CommandConfiguration(
+        commandName: "apiserver", abstract: "Run the API server role alone.",
+        discussion: "/healthz, /livez, /readyz and /metrics are served on the API's --listen address.")
 
+    @OptionGroup var listen: APIListenOptions
     @OptionGroup var options: ServerOptions
 
     func run() async throws {
-        try await runAPIServer(options: options, role: "apiserver")
+        try await runAPIServer(listen: listen, options: options, role: "apiserver")
     }
 }
 
 /// Runs the API; with `brokerOptions` (`herald serve`) the controller and the workers too, on
 /// the embedded broker unless `--broker` names a RabbitMQ.
-func runAPIServer(options: ServerOptions, role: String, brokerOptions: BrokerOptions? = nil) async throws {
+func runAPIServer(
+    listen: APIListenOptions, options: ServerOptions, role: String, brokerOptions: BrokerOptions? = nil
+) async throws {
     LoggingSetup.bootstrap(level: options.logLevel)
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     var roleLogger = Logger(label: "herald")
     roleLogger[metadataKey: "role"] = "\(role)"
     let logger = roleLogger
-    let (host, port) = try options.hostAndPort()
+    let address = try listen.address()
+    let (host, port) = (address.host, address.port)
     let store = try options.openStore()
     let server = APIServer(
         store: store, configuration: .init(host: host, port: port), registry: registry,
@@ -51,7 +59,7 @@ func runAPIServer(options: ServerOptions, role: String, brokerOptions: BrokerOpt
             "Herald API listening",
             metadata: [
                 "address": "\(host):\(port)",
-                "store": "\(options.store.isEmpty ? "sqlite:" + options.dataDir : options.redacted(options.store))",
+                "store": "\(options.storeDescription)",
             ])
     }
     let gc = GarbageCollector(store: store, logger: logger)
@@ -62,7 +70,7 @@ func runAPIServer(options: ServerOptions, role: String, brokerOptions: BrokerOpt
         let broker = try brokerOptions.openBroker(logger: logger)
         if let service = broker as? any Service { services.append(.init(service: service)) }
         services += [.init(service: app), .init(service: gc)]
-        services.append(.init(service: Roles.controller(store: store, broker: broker, logger: logger)))
+        services.append(.init(service: Roles.controller(store: store, broker: broker, logger: logger).service))
         let parts = Roles.workerParts()
         workerParts = parts
         services.append(

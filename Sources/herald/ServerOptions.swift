@@ -3,11 +3,8 @@ import Foundation
 import Logging
 import Store
 
-/// Flags shared by the commands that serve the API.
+/// Flags shared by the commands that run on the store (`serve`, `apiserver`, `controller`).
 struct ServerOptions: ParsableArguments {
-    @Option(help: "Address to listen on, HOST:PORT (env HERALD_LISTEN).")
-    var listen: String = ProcessInfo.processInfo.environment["HERALD_LISTEN"] ?? "127.0.0.1:8080"
-
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded store (env HERALD_DATA_DIR).")
     var dataDir: String = ProcessInfo.processInfo.environment["HERALD_DATA_DIR"] ?? "./.herald"
 
@@ -21,17 +18,6 @@ struct ServerOptions: ParsableArguments {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["HERALD_LOG_LEVEL"] ?? "info"
-
-    func hostAndPort() throws -> (String, Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-            (0...65535).contains(port)
-        else {
-            throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:8080 (got \"\(listen)\")")
-        }
-        var host = String(listen[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
-    }
 
     func openStore() throws -> any Store {
         if store.isEmpty || store.hasPrefix("sqlite:") {
@@ -56,8 +42,12 @@ struct ServerOptions: ParsableArguments {
             return postgres
         }
         throw ValidationError(
-            "unsupported --store \"\(redacted(store))\": use an empty value for the embedded SQLite store, or postgres://USER:PASS@HOST:PORT/DB")
+            "unsupported --store \"\(redacted(store))\": use an empty value for the embedded SQLite store, or postgres://USER:PASS@HOST:PORT/DB"
+        )
     }
+
+    /// The store, for log lines: the SQLite directory or the URL without its password.
+    var storeDescription: String { store.isEmpty ? "sqlite:" + dataDir : redacted(store) }
 
     /// A store URL without its password, for messages.
     func redacted(_ url: String) -> String {

@@ -39,15 +39,20 @@ final class HeraldProcesses: Sendable {
         return (process, try await client(for: process))
     }
 
-    /// `herald controller --store … --broker …`.
+    /// `herald controller --store … --broker …`, its operations endpoint on a port of the kernel's
+    /// choice (several run at once).
     func controller(store: String, broker: String) throws -> ChildProcess {
-        try spawn("controller", ["controller", "--store", store, "--broker", broker])
+        try spawn("controller", ["controller", "--metrics-listen", "127.0.0.1:0", "--store", store, "--broker", broker])
     }
 
-    /// `herald worker --broker … --server …`.
+    /// `herald worker --broker … --server …`, its operations endpoint on a port of the kernel's choice.
     func worker(broker: String, server: String, concurrency: Int = 64) throws -> ChildProcess {
         try spawn(
-            "worker", ["worker", "--broker", broker, "--server", server, "--worker-concurrency", String(concurrency)])
+            "worker",
+            [
+                "worker", "--metrics-listen", "127.0.0.1:0", "--broker", broker, "--server", server, "--worker-concurrency",
+                String(concurrency),
+            ])
     }
 
     private func client(for process: ChildProcess) async throws -> HeraldClient {
