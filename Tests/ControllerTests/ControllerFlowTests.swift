@@ -151,6 +151,8 @@ import Testing
                 "Template", "welcome", ["variables": [["name": "name", "required": true]], "chat": ["text": "Hi {{name}}"]])
             try await f.waitFor("Notification", "tpl") { $0?.conditionStatus("Delivered") == "True" }
             #expect(f.broker.published.first?.job.template["chat"]?["text"] == "Hi {{name}}")
+            // Events are written after the status, by the recorder's own task.
+            _ = try await waitForEvents(f, reason: "Delivered", count: 1)
             let events = try await f.events()
             let reasons = Set(events.map { $0.json["reason"]?.stringValue ?? "" })
             #expect(reasons.contains("TemplateNotFound"))
