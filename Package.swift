@@ -51,6 +51,7 @@ let package = Package(
                 "HeraldAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -206,7 +207,10 @@ let package = Package(
         // Tests/HeraldctlTests/README.md); only the pure pieces of heraldctl are linked in.
         .testTarget(name: "HeraldctlTests", dependencies: ["heraldctl", "HeraldAPI"], exclude: ["README.md"]),
         .target(name: "StoreTesting", dependencies: ["Store", "HeraldAPI"], path: "Sources/StoreTesting"),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreTesting", "HeraldAPI"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "StoreTesting", "HeraldAPI", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "PostgresStoreTests",
             dependencies: [

@@ -142,9 +142,17 @@ struct WatchFilter: Sendable {
     let namespace: String?
     let options: ListOptions
 
-    func matches(_ r: Resource) -> Bool {
-        if let kind, r.kind != kind { return false }
-        if let namespace, r.namespace != namespace { return false }
+    /// Kind and namespace come from the event's key, so a watch without selectors never decodes
+    /// an object; both states of a change share that key.
+    func covers(_ key: ObjectKey) -> Bool {
+        if let kind, key.kind != kind { return false }
+        if let namespace, key.namespace != namespace { return false }
+        return true
+    }
+
+    var hasSelectors: Bool { !options.labelSelector.isEmpty || !options.fieldSelector.isEmpty }
+
+    func selects(_ r: Resource) -> Bool {
         if !options.labelSelector.isEmpty && !options.labelSelector.matches(r.labels) { return false }
         if !options.fieldSelector.isEmpty {
             guard let def = kinds.kind(r.kind) else { return false }
@@ -154,17 +162,25 @@ struct WatchFilter: Sendable {
     }
 
     func apply(_ event: StoreEvent) -> StoreEvent? {
-        let now = matches(event.object)
+        guard covers(event.key) else { return nil }
+        guard hasSelectors else { return event }
+        let now = selects(event.object)
         switch event.type {
         case .added, .deleted:
             return now ? event : nil
         case .modified:
-            let before = event.previous.map(matches) ?? false
+            let before = event.previous.map(selects) ?? false
+            // Changing the type alone keeps the stored bytes, which still describe the object.
+            var moved = event
             switch (before, now) {
             case (true, true): return event
-            case (false, true): return StoreEvent(type: .added, object: event.object, previous: nil, resourceVersion: event.resourceVersion)
+            case (false, true):
+                moved.type = .added
+                moved.previous = nil
+                return moved
             case (true, false):
-                return StoreEvent(type: .deleted, object: event.object, previous: event.previous, resourceVersion: event.resourceVersion)
+                moved.type = .deleted
+                return moved
             case (false, false): return nil
             }
         }

@@ -1,6 +1,5 @@
 import Foundation
 import HeraldAPI
-import Synchronization
 
 /// Storage for API objects with Kubernetes semantics: a global monotonic resourceVersion, optimistic
 /// concurrency, watches from a resourceVersion, generation, finalizers and owner references.
@@ -92,71 +91,6 @@ public struct ResourceList: Sendable {
         self.resourceVersion = resourceVersion
         self.continueToken = continueToken
         self.remainingItemCount = remainingItemCount
-    }
-}
-
-public enum StoreEventType: String, Sendable {
-    case added = "ADDED"
-    case modified = "MODIFIED"
-    case deleted = "DELETED"
-}
-
-public struct StoreEvent: Sendable {
-    public var type: StoreEventType
-    public var object: Resource
-    public var resourceVersion: Int64
-    private var before: Before
-
-    /// The state before this change (nil for ADDED), so watches with selectors can tell
-    /// objects that moved in or out of the selection.
-    public var previous: Resource? {
-        get {
-            switch before {
-            case .value(let r): r
-            case .deferred(let lazy): lazy.value
-            }
-        }
-        set { before = .value(newValue) }
-    }
-
-    public init(type: StoreEventType, object: Resource, previous: Resource?, resourceVersion: Int64) {
-        self.type = type
-        self.object = object
-        self.before = .value(previous)
-        self.resourceVersion = resourceVersion
-    }
-
-    /// An event whose previous state is decoded only if someone asks for it: only watches with
-    /// selectors do, and a store that reads its log back would otherwise parse every object twice.
-    init(type: StoreEventType, object: Resource, resourceVersion: Int64, previous decode: @escaping @Sendable () -> Resource?) {
-        self.type = type
-        self.object = object
-        self.before = .deferred(Deferred(decode))
-        self.resourceVersion = resourceVersion
-    }
-
-    private enum Before: Sendable {
-        case value(Resource?)
-        case deferred(Deferred)
-    }
-
-    /// Decodes once, on first use, from any thread.
-    private final class Deferred: Sendable {
-        private let state: Mutex<(decode: (@Sendable () -> Resource?)?, value: Resource?)>
-
-        init(_ decode: @escaping @Sendable () -> Resource?) {
-            state = Mutex((decode, nil))
-        }
-
-        var value: Resource? {
-            state.withLock { s in
-                if let decode = s.decode {
-                    s.value = decode()
-                    s.decode = nil
-                }
-                return s.value
-            }
-        }
     }
 }
 

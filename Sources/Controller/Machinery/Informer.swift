@@ -195,25 +195,26 @@ public final class Informer: Service, Sendable {
     }
 
     func apply(_ event: StoreEvent) {
-        var change: Change?
-        let handlers = state.withLock { s -> [Handler] in
-            defer { s.seenResourceVersion = max(s.seenResourceVersion, event.resourceVersion) }
-            guard event.object.kind == kind else { return [] }
-            let key = event.object.key
+        // The key, not the object: events of other kinds are never decoded.
+        guard event.key.kind == kind else {
+            state.withLock { s in s.seenResourceVersion = max(s.seenResourceVersion, event.resourceVersion) }
+            return
+        }
+        let key = event.key
+        // Decoded (when the store deferred it) before taking the lock every cache reader shares.
+        let object: Resource? = event.type == .deleted ? nil : event.object
+        let (handlers, change) = state.withLock { s -> ([Handler], Change) in
+            s.seenResourceVersion = max(s.seenResourceVersion, event.resourceVersion)
             let old = s.objects[key]
             if let old { unindex(old, from: &s.indices) }
-            switch event.type {
-            case .deleted:
-                s.objects[key] = nil
-                change = .deleted(old ?? event.object)
-            case .added, .modified:
-                s.objects[key] = event.object
-                index(event.object, into: &s.indices)
-                change = old.map { .updated(old: $0, new: event.object) } ?? .added(event.object)
+            if let object {
+                s.objects[key] = object
+                index(object, into: &s.indices)
+                return (s.handlers, old.map { .updated(old: $0, new: object) } ?? .added(object))
             }
-            return s.handlers
+            s.objects[key] = nil
+            return (s.handlers, .deleted(old ?? event.object))
         }
-        guard let change else { return }
         for h in handlers { h(change) }
     }
 

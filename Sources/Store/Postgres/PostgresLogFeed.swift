@@ -33,9 +33,10 @@ final class PostgresLogFeed: Sendable {
     let connect: @Sendable () async throws -> PostgresConnection
     static let pageSize = 1000
 
-    init(window: Int, channel: String, safetyPoll: Swift.Duration, readTimeout: Swift.Duration, logger: Logger,
-         connect: @escaping @Sendable () async throws -> PostgresConnection)
-    {
+    init(
+        window: Int, channel: String, safetyPoll: Swift.Duration, readTimeout: Swift.Duration, logger: Logger,
+        connect: @escaping @Sendable () async throws -> PostgresConnection
+    ) {
         self.window = window
         self.channel = channel
         self.safetyPoll = safetyPoll
@@ -152,9 +153,17 @@ final class PostgresLogFeed: Sendable {
             let from = state.withLock { $0.lastPublished }
             var events: [StoreEvent] = []
             let rows = try await connection.query(
-                "SELECT rv, type, body, previous FROM log WHERE rv > \(from) ORDER BY rv LIMIT \(Self.pageSize)", logger: logger)
-            for try await (rv, type, body, previous) in rows.decode((Int64, String, ByteBuffer, ByteBuffer?).self) {
-                events.append(try PostgresRows.event(rv: rv, type: type, body: body, previous: previous))
+                """
+                SELECT rv, type, kind, namespace, name, body, previous FROM log
+                WHERE rv > \(from) ORDER BY rv LIMIT \(Self.pageSize)
+                """, logger: logger)
+            for try await (rv, type, kind, namespace, name, body, previous) in rows.decode(
+                (Int64, String, String, String, String, ByteBuffer, ByteBuffer?).self)
+            {
+                events.append(
+                    try PostgresRows.event(
+                        rv: rv, type: type, key: ObjectKey(kind: kind, namespace: namespace, name: name), body: body,
+                        previous: previous))
             }
             guard let first = events.first else { return }
             if first.resourceVersion != from + 1 {

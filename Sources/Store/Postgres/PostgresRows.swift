@@ -32,13 +32,32 @@ enum PostgresRows {
         return JSON.object(fields).serializedString()
     }
 
-    static func event(rv: Int64, type: String, body: ByteBuffer, previous: ByteBuffer?) throws -> StoreEvent {
+    /// A log row as an event that decodes nothing until asked: the row's key columns serve
+    /// routing and filtering, and the body is sent as it is by watches without selectors.
+    static func event(rv: Int64, type: String, key: ObjectKey, body: ByteBuffer, previous: ByteBuffer?) throws -> StoreEvent {
         guard let eventType = StoreEventType(rawValue: type) else {
             throw StoreError.unavailable("log entry \(rv) has an unknown event type \"\(type)\"")
         }
-        let object = try decode(body)
-        guard let previous else { return StoreEvent(type: eventType, object: object, previous: nil, resourceVersion: rv) }
-        // `object` decoded, so the row is sound; a corrupt `previous` alone reads as absent.
-        return StoreEvent(type: eventType, object: object, resourceVersion: rv) { try? decode(previous) }
+        // Deferring means a corrupt body is noticed only by whoever decodes it; one that is not
+        // even an object is refused here, as before, so it is never sent to a watcher as it is.
+        guard body.readableBytesView.first == UInt8(ascii: "{"), body.readableBytesView.last == UInt8(ascii: "}") else {
+            _ = try decode(body)
+            throw StoreError.unavailable("log entry \(rv) has a corrupt body")
+        }
+        return StoreEvent(
+            type: eventType, key: key, resourceVersion: rv, serializedObject: body,
+            object: { (try? decode(body)) ?? placeholder(key, rv: rv) },
+            previous: { previous.flatMap { try? decode($0) } })
+    }
+
+    /// What a body that turns out corrupt on first use reads as: the change's identity, so the
+    /// reader still sees which object changed (a getter cannot throw).
+    static func placeholder(_ key: ObjectKey, rv: Int64) -> Resource {
+        var object = Resource(.emptyObject)
+        object.kind = key.kind
+        object.namespace = key.namespace
+        object.name = key.name
+        object.resourceVersion = rv
+        return object
     }
 }

@@ -121,11 +121,16 @@ extension PostgresStore {
                 var events: [StoreEvent] = []
                 let rows = try await c.query(
                     """
-                    SELECT rv, type, body, previous FROM log WHERE rv > \(from) AND rv <= \(end)
+                    SELECT rv, type, kind, namespace, name, body, previous FROM log WHERE rv > \(from) AND rv <= \(end)
                     ORDER BY rv LIMIT \(PostgresLogFeed.pageSize)
                     """, logger: self.logger)
-                for try await (rv, type, body, previous) in rows.decode((Int64, String, ByteBuffer, ByteBuffer?).self) {
-                    events.append(try PostgresRows.event(rv: rv, type: type, body: body, previous: previous))
+                for try await (rv, type, kind, namespace, name, body, previous) in rows.decode(
+                    (Int64, String, String, String, String, ByteBuffer, ByteBuffer?).self)
+                {
+                    events.append(
+                        try PostgresRows.event(
+                            rv: rv, type: type, key: ObjectKey(kind: kind, namespace: namespace, name: name), body: body,
+                            previous: previous))
                 }
                 return events
             }

@@ -68,13 +68,18 @@ struct PostgresWriteBatch {
                 object.resourceVersion = rv
                 current[item.key] = object
                 outcome.events.append(
-                    StoreEvent(type: before == nil ? .added : .modified, object: object, previous: before, resourceVersion: rv))
+                    StoreEvent(
+                        type: before == nil ? .added : .modified, object: object, previous: before, resourceVersion: rv,
+                        serializedObject: PostgresRows.body(object)))
                 outcome.results.append(.success(MutationResult(object: object, changed: true, removed: false, created: before == nil)))
             case .remove(var object):
                 rv += 1
                 object.resourceVersion = rv
                 current[item.key] = nil
-                outcome.events.append(StoreEvent(type: .deleted, object: object, previous: before, resourceVersion: rv))
+                outcome.events.append(
+                    StoreEvent(
+                        type: .deleted, object: object, previous: before, resourceVersion: rv,
+                        serializedObject: PostgresRows.body(object)))
                 outcome.results.append(.success(MutationResult(object: object, changed: true, removed: true)))
             }
             if touchedSet.insert(item.key).inserted { touched.append(item.key) }
@@ -114,17 +119,18 @@ struct PostgresWriteBatch {
     ) async throws {
         let empty = ByteBuffer()
         var log = Columns()
-        // Each object's body goes to the log and to objects: serialize it once (by its rv).
+        // Each object's body goes to the log, to objects and to watchers (in its event): it is
+        // serialized once, when the event is made.
         var bodies: [Int64: ByteBuffer] = [:]
         bodies.reserveCapacity(events.count)
         for e in events {
-            let body = PostgresRows.body(e.object)
+            let body = e.serializedObject ?? PostgresRows.body(e.object)
             bodies[e.resourceVersion] = body
             log.ints.append(e.resourceVersion)
             log.texts[0].append(e.type.rawValue)
-            log.texts[1].append(e.object.kind)
-            log.texts[2].append(e.object.namespace)
-            log.texts[3].append(e.object.name)
+            log.texts[1].append(e.key.kind)
+            log.texts[2].append(e.key.namespace)
+            log.texts[3].append(e.key.name)
             log.bytes[0].append(body)
             // The previous state is what was loaded, or an earlier write of this batch: both are
             // bytes already, so nothing is serialized again.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HeraldAPI
+import NIOCore
 import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode. Reads run concurrently on GRDB's reader pool;
@@ -216,8 +217,12 @@ public final class SQLiteStore: Store {
             case .put(var object):
                 rv += 1
                 object.resourceVersion = rv
-                try save(db, object, replacing: current != nil)
-                events.append(StoreEvent(type: current == nil ? .added : .modified, object: object, previous: current, resourceVersion: rv))
+                let body = try save(db, object, replacing: current != nil)
+                // The bytes just stored go with the event, so a watch sends them without encoding again.
+                events.append(
+                    StoreEvent(
+                        type: current == nil ? .added : .modified, object: object, previous: current, resourceVersion: rv,
+                        serializedObject: ByteBuffer(bytes: body)))
                 results.append(.success(MutationResult(object: object, changed: true, removed: false, created: current == nil)))
             case .remove(var object):
                 rv += 1
@@ -236,11 +241,12 @@ public final class SQLiteStore: Store {
         return (results, events)
     }
 
-    static func save(_ db: Database, _ object: Resource, replacing: Bool) throws {
-        let body = Data(object.json.serialized())
+    /// Returns the stored body.
+    static func save(_ db: Database, _ object: Resource, replacing: Bool) throws -> [UInt8] {
+        let body = object.json.serialized()
         try db.cachedStatement(
             sql: "INSERT OR REPLACE INTO objects (kind, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [object.kind, object.namespace, object.name, object.uid, object.resourceVersion, body])
+        ).execute(arguments: [object.kind, object.namespace, object.name, object.uid, object.resourceVersion, Data(body)])
         let owners = object.ownerReferences
         if replacing || !owners.isEmpty {
             try db.cachedStatement(sql: "DELETE FROM owners WHERE kind = ? AND namespace = ? AND name = ?")
@@ -250,6 +256,7 @@ public final class SQLiteStore: Store {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO owners (owner_uid, kind, namespace, name) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [owner.uid, object.kind, object.namespace, object.name])
         }
+        return body
     }
 
     static func load(_ db: Database, _ key: ObjectKey) throws -> Resource? {
