@@ -45,7 +45,7 @@ extension ResourceHandler {
             status: .ok, headers: [.contentType: Responses.jsonType],
             body: ResponseBody { writer in
                 for try await line in lines.cancelOnGracefulShutdown() {
-                    try await writer.write(ByteBuffer(bytes: line))
+                    try await writer.write(line)
                 }
                 try await writer.finish(nil)
             })
@@ -61,12 +61,29 @@ enum WatchLine {
 
     static func error(_ e: APIError) -> [UInt8] { encode("ERROR", e.status) }
 
+    /// The line `encode(type, object.json)` writes, spliced from the object's stored bytes when
+    /// the event has them: no decoding, no encoding. Keys are sorted, so "object" comes first.
+    static func line(_ event: StoreEvent) -> ByteBuffer {
+        guard let stored = event.serializedObject else {
+            return ByteBuffer(bytes: encode(event.type.rawValue, event.object.json))
+        }
+        let type = event.type.rawValue
+        var line = ByteBuffer()
+        line.reserveCapacity(stored.readableBytes + type.utf8.count + 22)
+        line.writeStaticString(#"{"object":"#)
+        line.writeImmutableBuffer(stored)
+        line.writeStaticString(#","type":""#)
+        line.writeString(type)
+        line.writeStaticString("\"}\n")
+        return line
+    }
+
     /// Merges store events, periodic bookmarks and the timeout into one stream of lines.
     static func stream(
         events: AsyncThrowingStream<StoreEvent, any Error>, definition: KindDefinition,
         table: TableBuilder?, bookmarks: Bool, timeout: Double?, store: any Store
     )
-        -> AsyncStream<[UInt8]>
+        -> AsyncStream<ByteBuffer>
     {
         let lastSent = LastResourceVersion()
         return AsyncStream { continuation in
@@ -74,19 +91,18 @@ enum WatchLine {
                 var first = true
                 do {
                     for try await event in events {
-                        let object: JSON
                         if let table {
-                            object = table.table(
+                            let object = table.table(
                                 [event.object], resourceVersion: String(event.resourceVersion), continueToken: nil, withColumns: first)
                             first = false
+                            continuation.yield(ByteBuffer(bytes: encode(event.type.rawValue, object)))
                         } else {
-                            object = event.object.json
+                            continuation.yield(line(event))
                         }
-                        continuation.yield(encode(event.type.rawValue, object))
                         lastSent.set(event.resourceVersion)
                     }
                 } catch let e as StoreError {
-                    continuation.yield(error(APIError.from(e, definition: definition, name: nil)))
+                    continuation.yield(ByteBuffer(bytes: error(APIError.from(e, definition: definition, name: nil))))
                 } catch {}
                 continuation.finish()
             }
@@ -108,7 +124,7 @@ enum WatchLine {
                             "kind": .string(definition.kind), "apiVersion": .string(definition.apiVersion),
                             "metadata": ["resourceVersion": .string(String(rv))],
                         ]
-                        continuation.yield(encode("BOOKMARK", bookmark))
+                        continuation.yield(ByteBuffer(bytes: encode("BOOKMARK", bookmark)))
                     }
                 }
                 continuation.finish()
