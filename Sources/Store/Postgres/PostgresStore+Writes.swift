@@ -29,7 +29,7 @@ extension PostgresStore {
     /// Commits queued writes batch after batch until the queue is empty. Writes arriving while a
     /// transaction runs wait for the next one, so under load each transaction carries many.
     func flush() async {
-        let writer = PostgresWriteBatch(kinds: kinds, channel: configuration.notifyChannel, logger: logger)
+        let writer = PostgresWriteBatch(kinds: kinds, channel: configuration.notifyChannel, recent: recent, logger: logger)
         let maxBatch = configuration.maxBatch
         while true {
             let batch = writes.withLock { queue -> [PendingWrite] in
@@ -47,6 +47,7 @@ extension PostgresStore {
                         return try await writer.commit(c, decisions)
                     }
                 }
+                recent.remember(outcome.events)
                 feed.offer(outcome.events)
                 for (item, result) in zip(batch, outcome.results) {
                     item.continuation.resume(with: result)

@@ -25,6 +25,7 @@ public final class PostgresStore: Store, Service {
     let logger: Logger
     let feed: PostgresLogFeed
     let writes = Mutex(WriteQueue())
+    let recent = RecentObjects()
     let lifecycle = Mutex(Lifecycle())
 
     struct PendingWrite: Sendable {

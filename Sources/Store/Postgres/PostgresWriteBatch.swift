@@ -18,6 +18,7 @@ struct PostgresWriteBatch {
 
     let kinds: KindRegistry
     let channel: String
+    let recent: RecentObjects
     let logger: Logger
 
     func commit(_ c: PostgresConnection, _ batch: [Decision]) async throws -> Outcome {
@@ -98,16 +99,16 @@ struct PostgresWriteBatch {
         let unique = Array(Set(keys))
         let rows = try await c.query(
             """
-            SELECT o.kind, o.namespace, o.name, o.body FROM objects o
+            SELECT o.kind, o.namespace, o.name, o.rv, o.body FROM objects o
             JOIN unnest(\(unique.map(\.kind)), \(unique.map(\.namespace)), \(unique.map(\.name))) AS t(kind, namespace, name)
               ON o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
             """, logger: logger)
         var found: [ObjectKey: Resource] = [:]
         var bodies: [Int64: ByteBuffer] = [:]
-        for try await (kind, namespace, name, body) in rows.decode((String, String, String, ByteBuffer).self) {
-            let object = try PostgresRows.decode(body)
-            found[ObjectKey(kind: kind, namespace: namespace, name: name)] = object
-            bodies[object.resourceVersion] = body
+        for try await (kind, namespace, name, rv, body) in rows.decode((String, String, String, Int64, ByteBuffer).self) {
+            let key = ObjectKey(kind: kind, namespace: namespace, name: name)
+            found[key] = try recent.object(key, at: rv) ?? PostgresRows.decode(body)
+            bodies[rv] = body
         }
         return (found, bodies)
     }
