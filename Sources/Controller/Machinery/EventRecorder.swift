@@ -113,10 +113,10 @@ public final class EventRecorder: Service, Sendable {
 
     private func reportDropped() {
         let dropped = state.withLock { s -> Int in
-                let d = s.dropped
-                s.dropped = 0
-                return d
-            }
+            let d = s.dropped
+            s.dropped = 0
+            return d
+        }
         if dropped > 0 {
             logger.warning("event buffer full; events dropped", metadata: ["dropped": "\(dropped)"])
         }
