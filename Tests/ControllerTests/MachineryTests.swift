@@ -48,6 +48,40 @@ import Testing
         #expect(changes.withLock { $0 } == ["added a", "added b", "updated b", "deleted b"])
     }
 
+    /// Waiters are resumed by the event that gets there, by their timeout, or by cancellation.
+    @Test func waitForResumesOnProgressTimeoutAndCancellation() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        let informer = Informer(store: t.store, kind: "Channel", resyncPeriod: 0, logger: Logger(label: "test"))
+        let run = Task { try await informer.run() }
+        defer { run.cancel() }
+        try await informer.waitUntilSynced()
+        let seen = informer.seenResourceVersion
+        #expect(await informer.waitFor(resourceVersion: seen))
+
+        // Several waiters on the same and different points, resumed by later writes of any kind.
+        async let first = informer.waitFor(resourceVersion: seen + 1, timeout: 10)
+        async let second = informer.waitFor(resourceVersion: seen + 2, timeout: 10)
+        try await Task.sleep(for: .milliseconds(50))
+        try await t.create("Channel", "a", ["type": "log"])
+        try await t.create(
+            "Notification", "n", ["message": ["text": "x"], "channels": ["a"], "to": [["address": ["email": "a@x.io"]]]])
+        #expect(await first)
+        #expect(await second)
+
+        let started = ContinuousClock.now
+        #expect(await informer.waitFor(resourceVersion: seen + 100, timeout: 0.2) == false)
+        #expect(ContinuousClock.now - started < .seconds(5))
+
+        let waiting = Task { await informer.waitFor(resourceVersion: seen + 100, timeout: 30) }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        #expect(await waiting.value == false)
+        // A wait already ended is not resumed again by later progress (that would trap).
+        try await t.create("Channel", "b", ["type": "log"])
+        #expect(await informer.waitFor(resourceVersion: informer.seenResourceVersion))
+    }
+
     @Test func resyncHandsObjectsAgain() async throws {
         let t = try TestStore()
         defer { t.remove() }

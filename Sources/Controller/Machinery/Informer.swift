@@ -39,6 +39,40 @@ public final class Informer: Service, Sendable {
         var seenResourceVersion: Int64 = 0
         var synced = false
         var handlers: [Handler] = []
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
+
+        /// Records progress and hands back the waiters it satisfied, to resume outside the lock.
+        mutating func advance(to resourceVersion: Int64) -> [CheckedContinuation<Bool, Never>] {
+            guard resourceVersion > seenResourceVersion else { return [] }
+            seenResourceVersion = resourceVersion
+            guard !waiters.isEmpty else { return [] }
+            var ready: [CheckedContinuation<Bool, Never>] = []
+            for (id, waiter) in waiters where waiter.resourceVersion <= resourceVersion {
+                switch waiter.slot {
+                case .waiting(let c):
+                    waiters[id] = nil
+                    ready.append(c)
+                case .registering:
+                    waiters[id]?.slot = .settled(true)
+                case .settled:
+                    break
+                }
+            }
+            return ready
+        }
+    }
+
+    /// One `waitFor` call. A timeout or cancellation can land before the continuation is
+    /// registered, hence the states in between.
+    struct Waiter {
+        enum Slot {
+            case registering
+            case waiting(CheckedContinuation<Bool, Never>)
+            case settled(Bool)
+        }
+        var resourceVersion: Int64
+        var slot: Slot
     }
 
     public let kind: String
@@ -106,12 +140,54 @@ public final class Informer: Service, Sendable {
     /// its own writes. False on timeout.
     @discardableResult
     public func waitFor(resourceVersion: Int64, timeout: Double = 5) async -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-        while seenResourceVersion < resourceVersion {
-            if ContinuousClock.now >= deadline || Task.isCancelled { return false }
-            try? await Task.sleep(for: .milliseconds(2))
+        // Resumed by the event that gets there, not polled: dozens of reconcilers wait at once.
+        let id: Int? = state.withLock { s in
+            guard s.seenResourceVersion < resourceVersion else { return nil }
+            let id = s.nextWaiter
+            s.nextWaiter += 1
+            s.waiters[id] = Waiter(resourceVersion: resourceVersion, slot: .registering)
+            return id
         }
-        return true
+        guard let id else { return true }
+        let timer = Task { [weak self] in
+            guard (try? await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))) != nil else { return }
+            self?.settle(id, false)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+                let now: Bool? = state.withLock { s in
+                    guard let waiter = s.waiters[id] else { return false }
+                    if case .settled(let value) = waiter.slot {
+                        s.waiters[id] = nil
+                        return value
+                    }
+                    s.waiters[id]?.slot = .waiting(c)
+                    return nil
+                }
+                if let now { c.resume(returning: now) }
+            }
+        } onCancel: {
+            settle(id, false)
+        }
+    }
+
+    /// Ends a wait early (timeout, cancellation); a no-op when it already ended.
+    private func settle(_ id: Int, _ value: Bool) {
+        let c: CheckedContinuation<Bool, Never>? = state.withLock { s in
+            guard let waiter = s.waiters[id] else { return nil }
+            switch waiter.slot {
+            case .waiting(let c):
+                s.waiters[id] = nil
+                return c
+            case .registering:
+                s.waiters[id]?.slot = .settled(value)
+                return nil
+            case .settled:
+                return nil
+            }
+        }
+        c?.resume(returning: value)
     }
 
     // MARK: running
@@ -168,6 +244,7 @@ public final class Informer: Service, Sendable {
     /// Replaces the cache with a fresh list, telling handlers what changed meanwhile.
     func replace(with items: [Resource], resourceVersion: Int64) {
         var changes: [Change] = []
+        var ready: [CheckedContinuation<Bool, Never>] = []
         let handlers = state.withLock { s -> [Handler] in
             var fresh: [ObjectKey: Resource] = [:]
             fresh.reserveCapacity(items.count)
@@ -185,10 +262,11 @@ public final class Informer: Service, Sendable {
             s.objects = fresh
             s.indices = [:]
             for item in items { index(item, into: &s.indices) }
-            s.seenResourceVersion = max(s.seenResourceVersion, resourceVersion)
+            ready = s.advance(to: resourceVersion)
             s.synced = true
             return s.handlers
         }
+        for c in ready { c.resume(returning: true) }
         for change in changes {
             for h in handlers { h(change) }
         }
@@ -197,14 +275,16 @@ public final class Informer: Service, Sendable {
     func apply(_ event: StoreEvent) {
         // The key, not the object: events of other kinds are never decoded.
         guard event.key.kind == kind else {
-            state.withLock { s in s.seenResourceVersion = max(s.seenResourceVersion, event.resourceVersion) }
+            for c in state.withLock({ $0.advance(to: event.resourceVersion) }) { c.resume(returning: true) }
             return
         }
         let key = event.key
         // Decoded (when the store deferred it) before taking the lock every cache reader shares.
         let object: Resource? = event.type == .deleted ? nil : event.object
+        var ready: [CheckedContinuation<Bool, Never>] = []
         let (handlers, change) = state.withLock { s -> ([Handler], Change) in
-            s.seenResourceVersion = max(s.seenResourceVersion, event.resourceVersion)
+            // Progress counts once the cache holds the change; waiters resume after the lock.
+            defer { ready = s.advance(to: event.resourceVersion) }
             let old = s.objects[key]
             if let old { unindex(old, from: &s.indices) }
             if let object {
@@ -215,6 +295,7 @@ public final class Informer: Service, Sendable {
             s.objects[key] = nil
             return (s.handlers, .deleted(old ?? event.object))
         }
+        for c in ready { c.resume(returning: true) }
         for h in handlers { h(change) }
     }
 
