@@ -35,6 +35,9 @@ public final class Informer: Service, Sendable {
     struct State {
         var objects: [ObjectKey: Resource] = [:]
         var indices: [String: [String: Set<ObjectKey>]] = [:]
+        /// Each object's index values as computed when it was indexed, so replacing it does not
+        /// evaluate the index functions on the old copy again.
+        var indexed: [ObjectKey: [(index: String, values: [String])]] = [:]
         /// Every change up to this resourceVersion (of any kind) has been applied.
         var seenResourceVersion: Int64 = 0
         var synced = false
@@ -261,7 +264,8 @@ public final class Informer: Service, Sendable {
             }
             s.objects = fresh
             s.indices = [:]
-            for item in items { index(item, into: &s.indices) }
+            s.indexed = [:]
+            for item in items { index(item, into: &s) }
             ready = s.advance(to: resourceVersion)
             s.synced = true
             return s.handlers
@@ -286,10 +290,10 @@ public final class Informer: Service, Sendable {
             // Progress counts once the cache holds the change; waiters resume after the lock.
             defer { ready = s.advance(to: event.resourceVersion) }
             let old = s.objects[key]
-            if let old { unindex(old, from: &s.indices) }
+            if old != nil { unindex(key, from: &s) }
             if let object {
                 s.objects[key] = object
-                index(object, into: &s.indices)
+                index(object, into: &s)
                 return (s.handlers, old.map { .updated(old: $0, new: object) } ?? .added(object))
             }
             s.objects[key] = nil
@@ -299,17 +303,25 @@ public final class Informer: Service, Sendable {
         for h in handlers { h(change) }
     }
 
-    private func index(_ r: Resource, into indices: inout [String: [String: Set<ObjectKey>]]) {
+    private func index(_ r: Resource, into s: inout State) {
+        guard !indexers.isEmpty else { return }
+        let key = r.key
+        var computed: [(index: String, values: [String])] = []
+        computed.reserveCapacity(indexers.count)
         for (name, fn) in indexers {
-            for value in fn(r) { indices[name, default: [:]][value, default: []].insert(r.key) }
+            let values = fn(r)
+            computed.append((name, values))
+            for value in values { s.indices[name, default: [:]][value, default: []].insert(key) }
         }
+        s.indexed[key] = computed
     }
 
-    private func unindex(_ r: Resource, from indices: inout [String: [String: Set<ObjectKey>]]) {
-        for (name, fn) in indexers {
-            for value in fn(r) {
-                indices[name]?[value]?.remove(r.key)
-                if indices[name]?[value]?.isEmpty == true { indices[name]?[value] = nil }
+    private func unindex(_ key: ObjectKey, from s: inout State) {
+        guard let computed = s.indexed.removeValue(forKey: key) else { return }
+        for (name, values) in computed {
+            for value in values {
+                s.indices[name]?[value]?.remove(key)
+                if s.indices[name]?[value]?.isEmpty == true { s.indices[name]?[value] = nil }
             }
         }
     }
