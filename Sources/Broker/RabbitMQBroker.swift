@@ -87,11 +87,21 @@ public final class RabbitMQBroker: MessageBroker, Service {
         logger.info("RabbitMQ broker stopped")
     }
 
+    /// Waits until the publishing connection has declared the topology, which is as long as the
+    /// broker cannot be reached. Cancelling the task ends the wait with `CancellationError`.
     public func declareTopology() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            if !publisher.inbox.send(.declare(plan, continuation)) {
-                continuation.resume(throwing: BrokerError.shutdown)
+        try Task.checkCancellation()
+        let request = PublisherSession.DeclareRequest(plan: plan)
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                guard request.register(continuation) else { return }
+                if !publisher.inbox.send(.declare(request)) {
+                    request.resume(throwing: BrokerError.shutdown)
+                }
             }
+        } onCancel: {
+            request.resume(throwing: CancellationError())
+            publisher.inbox.send(.abandonDeclaration(request))
         }
     }
 

@@ -1,6 +1,7 @@
 internal import CRabbitMQ
 internal import DequeModule
 import Logging
+import Synchronization
 
 /// The publishing side of a ``RabbitMQBroker``, on its own connection: publishes with publisher
 /// confirms through a window of unconfirmed messages, settles batches as confirms arrive,
@@ -12,10 +13,84 @@ final class PublisherSession: ConnectionRole {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
+    /// One `declareTopology` call. Its continuation is resumed once: by the connection thread
+    /// (declared, refused, shut down) or by the caller's cancellation, whichever comes first.
+    final class DeclareRequest: Sendable {
+        private enum State {
+            /// Created; the continuation is not registered yet.
+            case idle
+            case waiting(CheckedContinuation<Void, any Error>)
+            /// Settled, possibly before the continuation was registered (a cancellation that
+            /// overtook it); `register` then resumes it with this result.
+            case finished(Result<Void, any Error>)
+            case resumed
+        }
+
+        let plan: TopologyPlan
+        private let state = Mutex(State.idle)
+
+        init(plan: TopologyPlan) {
+            self.plan = plan
+        }
+
+        /// Attaches the caller's continuation; returns false (having resumed it) if the request was
+        /// settled first, in which case it must not be sent to the connection thread.
+        func register(_ continuation: CheckedContinuation<Void, any Error>) -> Bool {
+            let early = state.withLock { state -> Result<Void, any Error>? in
+                switch state {
+                case .idle:
+                    state = .waiting(continuation)
+                    return nil
+                case .finished(let result):
+                    state = .resumed
+                    return result
+                case .waiting, .resumed:
+                    preconditionFailure("a declaration's continuation was registered twice")
+                }
+            }
+            guard let early else { return true }
+            continuation.resume(with: early)
+            return false
+        }
+
+        /// Whether the request was settled (cancelled, or answered): the thread drops it then.
+        var isSettled: Bool {
+            state.withLock { state in
+                switch state {
+                case .idle, .waiting: false
+                case .finished, .resumed: true
+                }
+            }
+        }
+
+        func resume() { settle(.success(())) }
+
+        func resume(throwing error: any Error) { settle(.failure(error)) }
+
+        /// Settles the request; later calls do nothing.
+        private func settle(_ result: Result<Void, any Error>) {
+            let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+                switch state {
+                case .idle:
+                    state = .finished(result)
+                    return nil
+                case .waiting(let continuation):
+                    state = .resumed
+                    return continuation
+                case .finished, .resumed:
+                    return nil
+                }
+            }
+            continuation?.resume(with: result)
+        }
+    }
+
     enum Command: Sendable {
         case publish(PublishRequest)
         case cancel(id: UInt64)
-        case declare(TopologyPlan, CheckedContinuation<Void, any Error>)
+        case declare(DeclareRequest)
+        /// The caller stopped waiting (its request is already settled): forget it.
+        case abandonDeclaration(DeclareRequest)
     }
 
     /// One `publish` call, settled when every message is confirmed or refused.
@@ -68,7 +143,7 @@ final class PublisherSession: ConnectionRole {
     private var batches: [UInt64: Batch] = [:]
     /// Cancellations that overtook their publish (cancellation handlers can run first).
     private var cancelledEarly: Set<UInt64> = []
-    private var waitingDeclarations: [(TopologyPlan, CheckedContinuation<Void, any Error>)] = []
+    private var waitingDeclarations: [DeclareRequest] = []
     private var returnInProgress: ReturnInProgress?
     private var publishChannelOpen = false
     private var adminChannelOpen = false
@@ -93,8 +168,8 @@ final class PublisherSession: ConnectionRole {
         }
         let declarations = waitingDeclarations
         waitingDeclarations = []
-        for (plan, continuation) in declarations {
-            try declare(plan, continuation, connection: connection)
+        for request in declarations where !request.isSettled {
+            try declare(request, connection: connection)
         }
     }
 
@@ -112,7 +187,7 @@ final class PublisherSession: ConnectionRole {
     }
 
     func loginRefused(_ error: BrokerError) {
-        for (_, continuation) in waitingDeclarations { continuation.resume(throwing: error) }
+        for request in waitingDeclarations { request.resume(throwing: error) }
         waitingDeclarations = []
         for batch in batches.values where !batch.isAbandoned {
             batch.isAbandoned = true
@@ -126,8 +201,8 @@ final class PublisherSession: ConnectionRole {
         for command in unhandled {
             switch command {
             case .publish(let request): request.continuation.resume(throwing: BrokerError.shutdown)
-            case .declare(_, let continuation): continuation.resume(throwing: BrokerError.shutdown)
-            case .cancel: break
+            case .declare(let request): request.resume(throwing: BrokerError.shutdown)
+            case .cancel, .abandonDeclaration: break
             }
         }
         loginRefused(.shutdown)
@@ -173,30 +248,33 @@ final class PublisherSession: ConnectionRole {
             batch.isAbandoned = true
             pending.removeAll { $0.batch === batch }
             batch.request.continuation.resume(throwing: CancellationError())
-        case .declare(let plan, let continuation):
+        case .declare(let request):
+            // Cancelled before the thread saw it (its abandonDeclaration may have come first).
+            if request.isSettled { return }
             guard let connection else {
-                waitingDeclarations.append((plan, continuation))
+                waitingDeclarations.append(request)
                 return
             }
-            try declare(plan, continuation, connection: connection)
+            try declare(request, connection: connection)
+        case .abandonDeclaration(let request):
+            waitingDeclarations.removeAll { $0 === request }
         }
     }
 
-    private func declare(
-        _ plan: TopologyPlan, _ continuation: CheckedContinuation<Void, any Error>, connection: AMQPConnection
-    ) throws(AMQPFailure) {
+    private func declare(_ request: DeclareRequest, connection: AMQPConnection) throws(AMQPFailure) {
         do {
             if !adminChannelOpen { try openAdminChannel(connection) }
-            try connection.declare(plan, channel: Self.adminChannel)
-            topology.remember(plan)
-            continuation.resume()
+            try connection.declare(request.plan, channel: Self.adminChannel)
+            topology.remember(request.plan)
+            request.resume()
         } catch .channelClosed(let channel, let code, let text) where channel == Self.adminChannel {
             adminChannelOpen = false
-            continuation.resume(throwing: code == AMQPReplyCode.preconditionFailed
-                ? BrokerError.topologyConflict(text) : BrokerError.channelClosed(code: code, text: text))
+            request.resume(
+                throwing: code == AMQPReplyCode.preconditionFailed
+                    ? BrokerError.topologyConflict(text) : BrokerError.channelClosed(code: code, text: text))
         } catch {
             // The connection failed mid-way: declare again once reconnected.
-            waitingDeclarations.append((plan, continuation))
+            waitingDeclarations.append(request)
             throw error
         }
     }
@@ -297,8 +375,9 @@ final class PublisherSession: ConnectionRole {
         guard !batch.isAbandoned else { return }
         if let reason {
             let message = outgoing.message
-            batch.failures.append(PublishFailure(
-                index: outgoing.index, exchange: message.exchange, routingKey: message.routingKey, reason: reason))
+            batch.failures.append(
+                PublishFailure(
+                    index: outgoing.index, exchange: message.exchange, routingKey: message.routingKey, reason: reason))
         }
         batch.unsettled -= 1
         guard batch.unsettled == 0 else { return }
