@@ -14,9 +14,12 @@ enum IntegrationEnvironment {
     /// The split roles (`herald apiserver`, `controller`, `worker` as processes) share one store;
     /// the SQLite store's watches only see writes of their own process, so they need PostgreSQL.
     static var hasRabbitMQAndPostgres: Bool { hasRabbitMQ && postgresURL != nil }
+    static var hasPostgres: Bool { postgresURL != nil }
 
     static let rabbitMQMissing: Comment =
         "HERALD_TEST_AMQP_URL and HERALD_TEST_RABBITMQCTL are not set: run `eval \"$(scripts/rabbitmq-start.sh)\"` (scripts/test.sh does)"
+    static let postgresMissing: Comment =
+        "HERALD_TEST_POSTGRES_URL is not set: run `eval \"$(scripts/postgres-start.sh)\"` (scripts/test.sh does)"
     static let rabbitMQOrPostgresMissing: Comment =
         "needs HERALD_TEST_AMQP_URL, HERALD_TEST_RABBITMQCTL and HERALD_TEST_POSTGRES_URL: run `eval \"$(scripts/rabbitmq-start.sh)\"` and `eval \"$(scripts/postgres-start.sh)\"` (scripts/test.sh does)"
 
