@@ -151,20 +151,7 @@ final class PostgresLogFeed: Sendable {
     func catchUp(_ connection: PostgresConnection) async throws {
         while true {
             let from = state.withLock { $0.lastPublished }
-            var events: [StoreEvent] = []
-            let rows = try await connection.query(
-                """
-                SELECT rv, type, kind, namespace, name, body, previous FROM log
-                WHERE rv > \(from) ORDER BY rv LIMIT \(Self.pageSize)
-                """, logger: logger)
-            for try await (rv, type, kind, namespace, name, body, previous) in rows.decode(
-                (Int64, String, String, String, String, ByteBuffer, ByteBuffer?).self)
-            {
-                events.append(
-                    try PostgresRows.event(
-                        rv: rv, type: type, key: ObjectKey(kind: kind, namespace: namespace, name: name), body: body,
-                        previous: previous))
-            }
+            let events = try await PostgresRows.logPage(connection, after: from, logger: logger)
             guard let first = events.first else { return }
             if first.resourceVersion != from + 1 {
                 // Commits are serialized on the revision row, so a hole means compaction removed it.

@@ -1,4 +1,5 @@
 import HeraldAPI
+import Logging
 import PostgresNIO
 
 /// How objects map to columns. The body is the exact serialized JSON (bytea), so what comes back
@@ -59,5 +60,35 @@ enum PostgresRows {
         object.name = key.name
         object.resourceVersion = rv
         return object
+    }
+
+    /// One page of the log after `from` (and through `end`, when given), in rv order, decoded lazily.
+    static func logPage(_ c: PostgresConnection, after from: Int64, through end: Int64? = nil, logger: Logger)
+        async throws -> [StoreEvent]
+    {
+        let rows: PostgresRowSequence
+        if let end {
+            rows = try await c.query(
+                """
+                SELECT rv, type, kind, namespace, name, body, previous FROM log WHERE rv > \(from) AND rv <= \(end)
+                ORDER BY rv LIMIT \(PostgresLogFeed.pageSize)
+                """, logger: logger)
+        } else {
+            rows = try await c.query(
+                """
+                SELECT rv, type, kind, namespace, name, body, previous FROM log
+                WHERE rv > \(from) ORDER BY rv LIMIT \(PostgresLogFeed.pageSize)
+                """, logger: logger)
+        }
+        var events: [StoreEvent] = []
+        for try await (rv, type, kind, namespace, name, body, previous) in rows.decode(
+            (Int64, String, String, String, String, ByteBuffer, ByteBuffer?).self)
+        {
+            events.append(
+                try event(
+                    rv: rv, type: type, key: ObjectKey(kind: kind, namespace: namespace, name: name), body: body,
+                    previous: previous))
+        }
+        return events
     }
 }

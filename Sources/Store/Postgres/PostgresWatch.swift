@@ -118,21 +118,7 @@ extension PostgresStore {
         while last < end {
             let from = last
             let page = try await perform("replaying the revision log") { c in
-                var events: [StoreEvent] = []
-                let rows = try await c.query(
-                    """
-                    SELECT rv, type, kind, namespace, name, body, previous FROM log WHERE rv > \(from) AND rv <= \(end)
-                    ORDER BY rv LIMIT \(PostgresLogFeed.pageSize)
-                    """, logger: self.logger)
-                for try await (rv, type, kind, namespace, name, body, previous) in rows.decode(
-                    (Int64, String, String, String, String, ByteBuffer, ByteBuffer?).self)
-                {
-                    events.append(
-                        try PostgresRows.event(
-                            rv: rv, type: type, key: ObjectKey(kind: kind, namespace: namespace, name: name), body: body,
-                            previous: previous))
-                }
-                return events
+                try await PostgresRows.logPage(c, after: from, through: end, logger: self.logger)
             }
             guard !page.isEmpty else { throw StoreError.expired(requested: start, oldest: end) }
             for event in page {
