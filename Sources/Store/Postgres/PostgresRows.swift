@@ -66,20 +66,11 @@ enum PostgresRows {
     static func logPage(_ c: PostgresConnection, after from: Int64, through end: Int64? = nil, logger: Logger)
         async throws -> [StoreEvent]
     {
-        let rows: PostgresRowSequence
-        if let end {
-            rows = try await c.query(
-                """
-                SELECT rv, type, kind, namespace, name, body, previous FROM log WHERE rv > \(from) AND rv <= \(end)
-                ORDER BY rv LIMIT \(PostgresLogFeed.pageSize)
-                """, logger: logger)
-        } else {
-            rows = try await c.query(
-                """
-                SELECT rv, type, kind, namespace, name, body, previous FROM log
-                WHERE rv > \(from) ORDER BY rv LIMIT \(PostgresLogFeed.pageSize)
-                """, logger: logger)
-        }
+        let rows = try await c.query(
+            """
+            SELECT rv, type, kind, namespace, name, body, previous FROM log WHERE rv > \(from) AND rv <= \(end ?? .max)
+            ORDER BY rv LIMIT \(PostgresLogFeed.pageSize)
+            """, logger: logger)
         var events: [StoreEvent] = []
         for try await (rv, type, kind, namespace, name, body, previous) in rows.decode(
             (Int64, String, String, String, String, ByteBuffer, ByteBuffer?).self)
