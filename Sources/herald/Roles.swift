@@ -104,9 +104,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let broker = try brokerOptions.openBroker(logger: logger)
         let parts = Roles.workerParts()
         defer { parts.shutdown() }
-        let secrets = HTTPSecretResolver(baseURL: server, bearerToken: token.isEmpty ? nil : token, client: parts.httpClient)
-        let delayedJobs = HTTPDelayedJobCheck(
-            api: APIServerReader(baseURL: server, bearerToken: token.isEmpty ? nil : token, client: parts.httpClient))
+        let api = APIServerReader(baseURL: server, bearerToken: token.isEmpty ? nil : token, client: parts.httpClient)
+        let secrets = HTTPSecretResolver(api: api)
+        let delayedJobs = HTTPDelayedJobCheck(api: api)
         let worker = Roles.worker(
             broker: broker, secrets: secrets, delayedJobs: delayedJobs, parts: parts,
             concurrency: brokerOptions.workerConcurrency, logger: logger)

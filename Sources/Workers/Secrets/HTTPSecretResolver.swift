@@ -13,11 +13,17 @@ public final class HTTPSecretResolver: SecretResolver {
     ///   - baseURL: the API server, e.g. `http://127.0.0.1:8080`.
     ///   - bearerToken: sent as `Authorization: Bearer …` when the API server requires it.
     ///   - ttl: seconds a fetched Secret is reused.
-    public init(
+    public convenience init(
         baseURL: String, bearerToken: String? = nil, ttl: Double = 10, client: HTTPClient = .shared,
         clock: any WorkerClock = SystemWorkerClock()
     ) {
-        api = APIServerReader(baseURL: baseURL, bearerToken: bearerToken, client: client)
+        self.init(
+            api: APIServerReader(baseURL: baseURL, bearerToken: bearerToken, client: client), ttl: ttl, clock: clock)
+    }
+
+    /// Reads through `api`, which a worker shares with its other API-server reads.
+    public init(api: APIServerReader, ttl: Double = 10, clock: any WorkerClock = SystemWorkerClock()) {
+        self.api = api
         cache = SecretCache(ttl: ttl, clock: clock)
     }
 
