@@ -37,7 +37,8 @@ public struct StoreEvent: Sendable {
     }
 
     /// The state before this change (nil for ADDED), so watches with selectors can tell
-    /// objects that moved in or out of the selection.
+    /// objects that moved in or out of the selection. Read back from a store's log it may hold
+    /// only what selectors read (identity, labels, selectable fields).
     public var previous: Resource? {
         get { before.value }
         set { before = .value(newValue) }

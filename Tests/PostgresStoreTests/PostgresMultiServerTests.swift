@@ -34,6 +34,59 @@ extension PostgresTests {
             }
         }
 
+        /// The log keeps of a change's previous state only what selectors read; selector watches
+        /// fed from the log must still tell staying, leaving and joining apart.
+        @Test func selectorWatchesFollowTheLogWithoutPreviousCopies() async throws {
+            try await PostgresTestEnvironment.withSchema { schema in
+                try await PostgresTestEnvironment.withStore(schema: schema, label: "a") { a in
+                    try await PostgresTestEnvironment.withStore(schema: schema, label: "b") { b in
+                        let start = try await b.currentResourceVersion()
+                        let gold = ListOptions(labelSelector: try LabelSelector(parsing: "tier=gold"))
+                        let stream = try await b.watch(kind: "Notification", namespace: "sel", options: gold, after: start)
+                        var x = StoreContract.notification("x", namespace: "sel")
+                        x.labels = ["tier": "gold"]
+                        x = try await a.create(x)
+                        let statusWrite = try await a.guaranteedUpdate(x.key, target: .status) { current in
+                            var next = current
+                            next.status = ["phase": "Delivering"]
+                            return next
+                        }.object
+                        var silver = statusWrite
+                        silver.labels = ["tier": "silver"]
+                        silver = try await a.update(silver)
+                        var back = silver
+                        back.labels = ["tier": "gold"]
+                        back = try await a.update(back)
+                        let expected: [StoreEventType] = [.added, .modified, .deleted, .added]
+                        let seen = try await collect(stream, count: 4)
+                        #expect(seen.map(\.type) == expected)
+                        #expect(seen.map(\.resourceVersion) == [x, statusWrite, silver, back].map(\.resourceVersion))
+
+                        // Each change keeps what selectors read of the state before it, not a copy.
+                        let previous = try await PostgresTestEnvironment.logPrevious(
+                            schema: schema, rvs: statusWrite.resourceVersion...back.resourceVersion)
+                        #expect(previous.count == 3)
+                        for state in previous.values {
+                            let specFields = Set(state["spec"]?.objectValue?.keys.map { $0 } ?? [])
+                            #expect(specFields.isSubset(of: ["templateRef"]))
+                            #expect(state["metadata"]?["name"] == "x")
+                        }
+                        #expect(previous[statusWrite.resourceVersion]?["status"] == nil)
+                        #expect(previous[silver.resourceVersion]?["status"]?["phase"] == "Delivering")
+                        #expect(previous[silver.resourceVersion]?["metadata"]?["labels"]?["tier"] == "gold")
+                        #expect(previous[back.resourceVersion]?["metadata"]?["labels"]?["tier"] == "silver")
+
+                        // Replayed from the log by a server started afterwards: the same decisions.
+                        try await PostgresTestEnvironment.withStore(schema: schema, label: "c") { c in
+                            let replay = try await collect(
+                                try await c.watch(kind: "Notification", namespace: "sel", options: gold, after: start), count: 4)
+                            #expect(replay.map(\.type) == expected)
+                        }
+                    }
+                }
+            }
+        }
+
         @Test func concurrentWritersOnTwoServersShareOneOrder() async throws {
             try await PostgresTestEnvironment.withSchema { schema in
                 try await PostgresTestEnvironment.withStore(schema: schema, label: "a") { a in

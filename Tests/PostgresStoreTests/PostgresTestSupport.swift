@@ -87,15 +87,38 @@ enum PostgresTestEnvironment {
     }
 
     static func dropSchema(_ schema: String) async throws {
+        try await withAdminConnection { connection, logger in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: logger)
+        }
+    }
+
+    /// The `previous` column of the `log` rows in `schema` with rv in `range`, parsed.
+    static func logPrevious(schema: String, rvs range: ClosedRange<Int64>) async throws -> [Int64: JSON] {
+        var out: [Int64: JSON] = [:]
+        try await withAdminConnection { connection, logger in
+            let rows = try await connection.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT rv, previous FROM \(schema).log WHERE previous IS NOT NULL AND rv BETWEEN \(range.lowerBound) AND \(range.upperBound)"
+                ), logger: logger)
+            for try await (rv, previous) in rows.decode((Int64, ByteBuffer).self) {
+                out[rv] = try JSON.parse(previous.readableBytesView)
+            }
+        }
+        return out
+    }
+
+    private static func withAdminConnection(_ body: (PostgresConnection, Logger) async throws -> Void) async throws {
         guard let url else { return }
         var config = try PostgresStoreConfiguration(url: url)
         if config.tls == .prefer { config.tls = .disable }
+        let logger = Logger(label: "herald.test.admin")
         let connection = try await PostgresConnection.connect(
             configuration: .init(host: config.host, port: config.port, username: config.username, password: config.password,
                                  database: config.database, tls: .disable),
-            id: 1, logger: Logger(label: "herald.test.admin"))
+            id: 1, logger: logger)
         defer { Task { try? await connection.close() } }
-        _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: Logger(label: "herald.test.admin"))
+        try await body(connection, logger)
     }
 
     /// Runs the control script (`stop`, `start`, `restart`) and waits for it.

@@ -33,6 +33,30 @@ enum PostgresRows {
         return JSON.object(fields).serializedString()
     }
 
+    /// What selectors read of an object, as a partial object: kind, name, namespace, labels and
+    /// each selectable field at its path. The log keeps this as a change's previous state, which
+    /// only selectors read, instead of a second copy of the whole object. A kind whose field is
+    /// not read from its own path keeps the whole object, so selectors never decide differently.
+    static func selectorState(_ object: Resource, kinds: KindRegistry) -> ByteBuffer {
+        var partial = Resource(.emptyObject)
+        partial.apiVersion = object.apiVersion
+        partial.kind = object.kind
+        partial.namespace = object.namespace
+        partial.name = object.name
+        partial.resourceVersion = object.resourceVersion
+        if !object.labels.isEmpty { partial.labels = object.labels }
+        if let definition = kinds.kind(object.kind) {
+            for (name, read) in definition.selectableFields {
+                guard let value = read(object) else { continue }
+                partial.json.set(path: name.split(separator: ".").map(String.init), to: .string(value))
+            }
+            guard definition.selectableFields.allSatisfy({ _, read in read(partial) == read(object) }) else {
+                return body(object)
+            }
+        }
+        return body(partial)
+    }
+
     /// A log row as an event that decodes nothing until asked: the row's key columns serve
     /// routing and filtering, and the body is sent as it is by watches without selectors.
     static func event(rv: Int64, type: String, key: ObjectKey, body: ByteBuffer, previous: ByteBuffer?) throws -> StoreEvent {

@@ -41,7 +41,7 @@ struct PostgresWriteBatch {
         for try await value in try await c.query("SELECT rv FROM revision FOR UPDATE", logger: logger).decode(Int64.self) {
             rv = value
         }
-        let (loaded, storedBodies) = try await load(c, keys: batch.map(\.key))
+        let loaded = try await load(c, keys: batch.map(\.key))
         var current = loaded
         var touched: [ObjectKey] = []
         var touchedSet = Set<ObjectKey>()
@@ -87,15 +87,13 @@ struct PostgresWriteBatch {
         }
         if !outcome.events.isEmpty {
             try await write(
-                c, events: outcome.events, touched: touched, loaded: loaded, storedBodies: storedBodies, current: current, rv: rv)
+                c, events: outcome.events, touched: touched, loaded: loaded, current: current, rv: rv)
         }
         return outcome
     }
 
-    /// The stored objects, and their stored bodies by rv (reused as the log's `previous` column).
-    private func load(_ c: PostgresConnection, keys: [ObjectKey]) async throws
-        -> ([ObjectKey: Resource], [Int64: ByteBuffer])
-    {
+    /// The stored objects.
+    private func load(_ c: PostgresConnection, keys: [ObjectKey]) async throws -> [ObjectKey: Resource] {
         let unique = Array(Set(keys))
         let rows = try await c.query(
             """
@@ -104,18 +102,15 @@ struct PostgresWriteBatch {
               ON o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
             """, logger: logger)
         var found: [ObjectKey: Resource] = [:]
-        var bodies: [Int64: ByteBuffer] = [:]
         for try await (kind, namespace, name, rv, body) in rows.decode((String, String, String, Int64, ByteBuffer).self) {
             let key = ObjectKey(kind: kind, namespace: namespace, name: name)
             found[key] = try recent.object(key, at: rv) ?? PostgresRows.decode(body)
-            bodies[rv] = body
         }
-        return (found, bodies)
+        return found
     }
 
     private func write(
         _ c: PostgresConnection, events: [StoreEvent], touched: [ObjectKey], loaded: [ObjectKey: Resource],
-        storedBodies: [Int64: ByteBuffer],
         current: [ObjectKey: Resource], rv: Int64
     ) async throws {
         let empty = ByteBuffer()
@@ -133,10 +128,8 @@ struct PostgresWriteBatch {
             log.texts[2].append(e.key.namespace)
             log.texts[3].append(e.key.name)
             log.bytes[0].append(body)
-            // The previous state is what was loaded, or an earlier write of this batch: both are
-            // bytes already, so nothing is serialized again.
-            let previous = e.previous.map { p in bodies[p.resourceVersion] ?? storedBodies[p.resourceVersion] ?? PostgresRows.body(p) }
-            log.bytes[1].append(previous ?? empty)
+            // Only selectors read the previous state, and only what they read is kept.
+            log.bytes[1].append(e.previous.map { PostgresRows.selectorState($0, kinds: kinds) } ?? empty)
         }
         var puts = Columns()
         var gone = Columns()
