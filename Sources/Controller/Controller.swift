@@ -252,7 +252,7 @@ public final class Controller: Service, Sendable {
             notificationQueue.add(change.object.key)
             // A spec change (suspend lifted, deliverBy moved, retry policy) concerns its deliveries too.
             if case .updated(let old, let new) = change, old.generation != new.generation || old.isDeleting != new.isDeleting {
-                for d in caches.deliveries(of: new) where !d.deliveryStatus.phase.isTerminal {
+                for d in caches.deliveries(of: new) where !d.deliveryPhase.isTerminal {
                     deliveryQueue.add(d.key)
                 }
             }
@@ -265,13 +265,15 @@ public final class Controller: Service, Sendable {
             }
             switch change {
             case .added, .resync:
-                if !d.deliveryStatus.phase.isTerminal { deliveryQueue.add(d.key) }
+                if !d.deliveryPhase.isTerminal { deliveryQueue.add(d.key) }
             case .updated(let old, let new):
                 // Only a change of phase or schedule moves the delivery's timers.
-                let o = old.deliveryStatus
-                let n = new.deliveryStatus
-                if !n.phase.isTerminal
-                    && (o.phase != n.phase || o.nextAttemptTime != n.nextAttemptTime || o.queuedTime != n.queuedTime)
+                // Compared as stored: parsing both statuses' timestamps on every update costs more.
+                let o = old.status
+                let n = new.status
+                if !new.deliveryPhase.isTerminal
+                    && (o?["phase"] != n?["phase"] || o?["nextAttemptTime"] != n?["nextAttemptTime"]
+                        || o?["queuedTime"] != n?["queuedTime"])
                 {
                     deliveryQueue.add(d.key)
                 }

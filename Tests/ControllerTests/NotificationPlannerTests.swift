@@ -63,6 +63,8 @@ import Testing
         #expect(a == DeliveryName.make(notification: "welcome", recipientID: "recipient:ada", channel: "mail", round: 0))
         #expect(a != DeliveryName.make(notification: "welcome", recipientID: "recipient:ada", channel: "mail", round: 1))
         #expect(a.hasPrefix("welcome-") && a.hasSuffix("-0"))
+        // Stored deliveries are found again by name: the hash must never change between versions.
+        #expect(a == "welcome-13137ae78d-0")
         for name in [
             String(repeating: "a", count: 63), String(repeating: "b", count: 62) + "-c",
             Array(repeating: String(repeating: "d", count: 63), count: 4).joined(separator: "."), "x.y-",

@@ -10,7 +10,7 @@ public enum DeliveryName {
     public static func make(notification: String, recipientID: String, channel: String, round: Int, redrive: Int = 0)
         -> String
     {
-        let hash = hex10(fnv1a64(recipientID + "\u{0}" + channel))
+        let hash = hex10(pairHash(recipientID, channel))
         let suffix = "-\(hash)-\(round)" + (redrive > 0 ? "-r\(redrive)" : "")
         // The suffix joins the name's last dot-separated label, which DNS-1123 limits to 63 characters.
         var head = Substring("")
@@ -34,22 +34,36 @@ public enum DeliveryName {
 
     /// FNV-1a, 64 bit: stable across processes and versions (Swift's `Hasher` is seeded per process).
     static func fnv1a64(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
+        fnv1a64(text.utf8)
+    }
+
+    /// The hash of `recipientID`, a NUL and `channel`, without building the joined string: every
+    /// plan names every pair.
+    static func pairHash(_ recipientID: String, _ channel: String) -> UInt64 {
+        let hash = fnv1a64(recipientID.utf8)
+        return fnv1a64(channel.utf8, from: step(hash, 0))
+    }
+
+    private static func fnv1a64(_ bytes: String.UTF8View, from start: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
+        var hash = start
+        for byte in bytes { hash = step(hash, byte) }
         return hash
     }
 
+    private static func step(_ hash: UInt64, _ byte: UInt8) -> UInt64 {
+        (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+    }
+
+    /// The low ten hex digits, least significant first.
     static func hex10(_ value: UInt64) -> String {
-        let digits = Array("0123456789abcdef")
-        var v = value
-        var out: [Character] = []
-        for _ in 0..<10 {
-            out.append(digits[Int(v & 0xf)])
-            v >>= 4
+        String(unsafeUninitializedCapacity: 10) { buffer in
+            var v = value
+            for i in 0..<10 {
+                let nibble = UInt8(truncatingIfNeeded: v & 0xf)
+                buffer[i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+                v >>= 4
+            }
+            return 10
         }
-        return String(out)
     }
 }

@@ -118,4 +118,10 @@ public struct DeliveryStatus: Sendable, Hashable {
 extension Resource {
     /// This Delivery's status as a typed value.
     public var deliveryStatus: DeliveryStatus { DeliveryStatus(json: status) }
+
+    /// This Delivery's phase alone: most callers ask only whether it is terminal, and the full
+    /// view parses every timestamp.
+    public var deliveryPhase: DeliveryPhase {
+        status?["phase"]?.stringValue.flatMap(DeliveryPhase.init(rawValue:)) ?? .pending
+    }
 }

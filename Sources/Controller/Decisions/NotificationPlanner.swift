@@ -141,7 +141,7 @@ public struct NotificationPlanner: Sendable {
                 input.deliveries.filter { !desired.contains($0.name) }.sorted { $0.name < $1.name }, currentRound: round.number)
             let cancels = input.deliveries.filter { d in
                 Int(d.spec?["round"]?.intValue ?? 0) == round.number && !desired.contains(d.name)
-                    && !d.deliveryStatus.phase.isTerminal
+                    && !d.deliveryPhase.isTerminal
             }.map(\.name).sorted()
             let channelWord = channels.count == 1 ? "channel" : "channels"
             let recipientWord = targets.count == 1 ? "recipient" : "recipients"

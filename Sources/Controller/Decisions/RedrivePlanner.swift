@@ -74,7 +74,7 @@ public enum RedrivePlanner {
                 }
                 continue
             }
-            let phase = member.deliveryStatus.phase
+            let phase = member.deliveryPhase
             guard phase == .failed else {
                 out.append(.refuse(step(.refused("it is \(phase.rawValue); only Failed deliveries can be redriven"))))
                 continue

@@ -290,12 +290,12 @@ public final class Informer: Service, Sendable {
             // Progress counts once the cache holds the change; waiters resume after the lock.
             defer { ready = s.advance(to: event.resourceVersion) }
             let old = s.objects[key]
-            if old != nil { unindex(key, from: &s) }
             if let object {
                 s.objects[key] = object
-                index(object, into: &s)
+                reindex(object, from: &s)
                 return (s.handlers, old.map { .updated(old: $0, new: object) } ?? .added(object))
             }
+            if old != nil { unindex(key, from: &s) }
             s.objects[key] = nil
             return (s.handlers, .deleted(old ?? event.object))
         }
@@ -311,6 +311,28 @@ public final class Informer: Service, Sendable {
         for (name, fn) in indexers {
             let values = fn(r)
             computed.append((name, values))
+            for value in values { s.indices[name, default: [:]][value, default: []].insert(key) }
+        }
+        s.indexed[key] = computed
+    }
+
+    /// Most updates (a status write) keep every index value: the sets are left alone then, instead
+    /// of removing and re-inserting the key in each.
+    private func reindex(_ r: Resource, from s: inout State) {
+        guard !indexers.isEmpty else { return }
+        let key = r.key
+        guard let previous = s.indexed[key] else { return index(r, into: &s) }
+        var computed: [(index: String, values: [String])] = []
+        computed.reserveCapacity(previous.count)
+        var same = previous.count == indexers.count
+        for (name, fn) in indexers {
+            let values = fn(r)
+            if same, !previous.contains(where: { $0.index == name && $0.values == values }) { same = false }
+            computed.append((name, values))
+        }
+        if same { return }
+        unindex(key, from: &s)
+        for (name, values) in computed {
             for value in values { s.indices[name, default: [:]][value, default: []].insert(key) }
         }
         s.indexed[key] = computed

@@ -13,7 +13,7 @@ struct DeliveryReconciler: Sendable {
 
     /// True when done; false to retry with backoff.
     func reconcile(_ key: ObjectKey) async -> Bool {
-        guard let d = caches.deliveries.get(key), !d.deliveryStatus.phase.isTerminal else { return true }
+        guard let d = caches.deliveries.get(key), !d.deliveryPhase.isTerminal else { return true }
         // The Notification reconciler owns deletion (it cancels); a delivery whose owner is gone
         // waits for the garbage collector.
         guard let n = caches.owner(of: d), !n.isDeleting else { return true }

@@ -50,7 +50,7 @@ struct NotificationReconciler: Sendable {
     func finalize(_ n: Resource, _ log: Logger) async throws {
         guard n.finalizers.contains(Self.finalizer) else { return }
         let now = clock.now()
-        let inFlight = caches.deliveries(of: n).filter { !$0.deliveryStatus.phase.isTerminal }
+        let inFlight = caches.deliveries(of: n).filter { !$0.deliveryPhase.isTerminal }
         let ctx = actions.context(notification: n, channel: nil, now: now)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for d in inFlight {
@@ -102,7 +102,7 @@ struct NotificationReconciler: Sendable {
         let plan = planner.plan(
             NotificationPlanner.Input(
                 notification: n, template: caches.template(for: n), channels: channels,
-                recipients: caches.recipients.list(namespace: ns), deliveries: owned, now: now))
+                recipients: recipients(for: n), deliveries: owned, now: now))
         for note in plan.events { recorder.record(note, about: n) }
 
         var highestWrite: Int64 = 0
@@ -128,6 +128,18 @@ struct NotificationReconciler: Sendable {
         if highestWrite > 0 { await caches.deliveries.waitFor(resourceVersion: highestWrite) }
 
         try await writeStatus(n, plan: plan, now: now, log)
+    }
+
+    /// The Recipients the planner may need: those named in `spec.to`, and the whole namespace only
+    /// when a selector is there to match (a namespace can hold many thousands of Recipients).
+    func recipients(for n: Resource) -> [Resource] {
+        let entries = n.spec?["to"]?.arrayValue ?? []
+        if entries.contains(where: { $0["selector"] != nil }) { return caches.recipients.list(namespace: n.namespace) }
+        var seen = Set<String>()
+        return entries.compactMap { entry in
+            guard let name = entry["recipientRef"]?["name"]?.stringValue, seen.insert(name).inserted else { return nil }
+            return caches.recipients.get(namespace: n.namespace, name: name)
+        }
     }
 
     /// Creates planned deliveries concurrently (the store commits them together), then
@@ -160,7 +172,7 @@ struct NotificationReconciler: Sendable {
             return out
         }
         guard !created.isEmpty else { return 0 }
-        let counts = Dictionary(grouping: created, by: { $0.0.deliveryStatus.phase }).mapValues(\.count)
+        let counts = Dictionary(grouping: created, by: { $0.0.deliveryPhase }).mapValues(\.count)
         let summary = counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue.lowercased())" }
         recorder.record(
             .normal(
@@ -245,7 +257,7 @@ struct NotificationReconciler: Sendable {
         // A failure a redrive replaced no longer counts: its replacement does.
         let current = RedrivePlanner.withoutReplaced(
             caches.deliveries(of: n).filter { Int($0.spec?["round"]?.intValue ?? 0) == plan.round }
-        ).map(\.deliveryStatus)
+        ).map { DeliveryStatus(phase: $0.deliveryPhase) }  // The aggregate counts phases alone.
         let aggregator = self.aggregator
         let uid = n.uid
         let suspended = n.spec?["suspend"]?.boolValue == true
