@@ -116,12 +116,9 @@ struct PostgresWriteBatch {
         let empty = ByteBuffer()
         var log = Columns()
         // Each object's body goes to the log, to objects and to watchers (in its event): it is
-        // serialized once, when the event is made.
-        var bodies: [Int64: ByteBuffer] = [:]
-        bodies.reserveCapacity(events.count)
+        // serialized once, when the event is made, and sent to PostgreSQL once, in the log rows.
         for e in events {
             let body = e.serializedObject ?? PostgresRows.body(e.object)
-            bodies[e.resourceVersion] = body
             log.ints.append(e.resourceVersion)
             log.texts[0].append(e.type.rawValue)
             log.texts[1].append(e.key.kind)
@@ -145,7 +142,6 @@ struct PostgresWriteBatch {
                 puts.ints.append(object.resourceVersion)
                 puts.texts[4].append(PostgresRows.labelsJSON(object))
                 puts.texts[5].append(PostgresRows.fieldsJSON(object, kinds: kinds))
-                puts.bytes[0].append(bodies[object.resourceVersion] ?? PostgresRows.body(object))
             } else if loaded[key] != nil {
                 gone.key(key, first: nil)
             }
@@ -158,11 +154,14 @@ struct PostgresWriteBatch {
                 SELECT rv, type, kind, namespace, name, body, NULLIF(previous, ''::bytea)
                 FROM unnest(\(log.ints), \(log.texts[0]), \(log.texts[1]), \(log.texts[2]), \(log.texts[3]), \(log.bytes[0]), \(log.bytes[1]))
                   AS t(rv, type, kind, namespace, name, body, previous)
+                RETURNING rv, body
             ), put AS (
+                -- An object's body is its last log row's: each body is sent once.
                 INSERT INTO objects (kind, namespace, name, uid, rv, labels, fields, body)
-                SELECT kind, namespace, name, uid, rv, labels::jsonb, fields::jsonb, body
-                FROM unnest(\(puts.texts[1]), \(puts.texts[2]), \(puts.texts[3]), \(puts.texts[0]), \(puts.ints), \(puts.texts[4]), \(puts.texts[5]), \(puts.bytes[0]))
-                  AS t(kind, namespace, name, uid, rv, labels, fields, body)
+                SELECT t.kind, t.namespace, t.name, t.uid, t.rv, t.labels::jsonb, t.fields::jsonb, l.body
+                FROM unnest(\(puts.texts[1]), \(puts.texts[2]), \(puts.texts[3]), \(puts.texts[0]), \(puts.ints), \(puts.texts[4]), \(puts.texts[5]))
+                  AS t(kind, namespace, name, uid, rv, labels, fields)
+                JOIN new_log l ON l.rv = t.rv
                 ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = EXCLUDED.uid, rv = EXCLUDED.rv,
                     labels = EXCLUDED.labels, fields = EXCLUDED.fields, body = EXCLUDED.body
             ), gone AS (
