@@ -133,9 +133,7 @@ public final class Controller: Service, Sendable {
             recorder.finish()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for informer in caches.all {
-                group.addTask { try await informer.run() }
-            }
+            group.addTask { await SharedInformers(store: self.store, informers: caches.all, logger: self.logger).run() }
             group.addTask { try await recorder.run() }
             group.addTask { await notificationQueue.run() }
             group.addTask { await deliveryQueue.run() }

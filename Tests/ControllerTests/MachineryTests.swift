@@ -48,6 +48,36 @@ import Testing
         #expect(changes.withLock { $0 } == ["added a", "added b", "updated b", "deleted b"])
     }
 
+    /// Informers fed by one watch: each keeps its own kind, sees each object once (the one
+    /// listed before the watch is not added again), and counts every kind's writes as progress.
+    @Test func sharedInformersFeedEachKindFromOneWatch() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        try await t.create("Channel", "listed", ["type": "log"])
+        let channels = Informer(store: t.store, kind: "Channel", resyncPeriod: 0, logger: Logger(label: "test"))
+        let templates = Informer(store: t.store, kind: "Template", resyncPeriod: 0, logger: Logger(label: "test"))
+        let added = Locked<[String]>([])
+        for informer in [channels, templates] {
+            informer.addHandler { change in
+                if case .added(let r) = change { added.withLock { $0.append("\(r.kind)/\(r.name)") } }
+            }
+        }
+        let shared = SharedInformers(store: t.store, informers: [channels, templates], logger: Logger(label: "test"))
+        let run = Task { await shared.run() }
+        defer { run.cancel() }
+        try await channels.waitUntilSynced()
+        try await templates.waitUntilSynced()
+        let template = try await t.create("Template", "tpl", ["webhook": ["body": "{}"]])
+        // A Channel waiter is resumed by a Template write: progress is the store's, not the kind's.
+        #expect(await channels.waitFor(resourceVersion: template.resourceVersion))
+        #expect(await templates.waitFor(resourceVersion: template.resourceVersion))
+        let channel = try await t.create("Channel", "watched", ["type": "log"])
+        #expect(await channels.waitFor(resourceVersion: channel.resourceVersion))
+        #expect(Set(channels.list().map(\.name)) == ["listed", "watched"])
+        #expect(templates.list().map(\.name) == ["tpl"])
+        #expect(added.withLock { $0 } == ["Channel/listed", "Template/tpl", "Channel/watched"])
+    }
+
     /// Waiters are resumed by the event that gets there, by their timeout, or by cancellation.
     @Test func waitForResumesOnProgressTimeoutAndCancellation() async throws {
         let t = try TestStore()

@@ -195,46 +195,20 @@ public final class Informer: Service, Sendable {
 
     // MARK: running
 
+    /// Lists and watches this kind alone; a controller feeds its informers together through
+    /// ``SharedInformers``.
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            if resyncPeriod > 0 { group.addTask { await self.resyncLoop() } }
-            await self.listAndWatch()
-            group.cancelAll()
-        }
+        await SharedInformers(store: store, informers: [self], logger: logger).run()
     }
 
-    private func listAndWatch() async {
-        var failures = 0
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let list = try await store.list(kind: kind, namespace: nil, options: ListOptions())
-                replace(with: list.items, resourceVersion: list.resourceVersion)
-                failures = 0
-                let events = try await store.watchAll(after: list.resourceVersion)
-                for try await event in events.cancelOnGracefulShutdown() {
-                    apply(event)
-                }
-                if Task.isCancelled || Task.isShuttingDownGracefully { return }
-                logger.debug("watch ended; re-listing")
-            } catch is CancellationError {
-                return
-            } catch let error as StoreError {
-                if case .expired = error {
-                    logger.notice("watch expired; re-listing", metadata: ["error": "\(error)"])
-                    continue
-                }
-                failures += 1
-                logger.warning("list/watch failed; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
-                try? await Task.sleep(for: .milliseconds(min(5000, 100 * (1 << min(failures, 6)))))
-            } catch {
-                failures += 1
-                logger.warning("list/watch failed; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
-                try? await Task.sleep(for: .milliseconds(min(5000, 100 * (1 << min(failures, 6)))))
-            }
-        }
+    /// Replaces the cache with a fresh list; returns the list's resourceVersion.
+    func relist() async throws -> Int64 {
+        let list = try await store.list(kind: kind, namespace: nil, options: ListOptions())
+        replace(with: list.items, resourceVersion: list.resourceVersion)
+        return list.resourceVersion
     }
 
-    private func resyncLoop() async {
+    func resyncLoop() async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: .milliseconds(Int64(resyncPeriod * 1000))) } catch { return }
             let (objects, handlers) = state.withLock { (Array($0.objects.values), $0.handlers) }
@@ -244,7 +218,6 @@ public final class Informer: Service, Sendable {
         }
     }
 
-    /// Replaces the cache with a fresh list, telling handlers what changed meanwhile.
     func replace(with items: [Resource], resourceVersion: Int64) {
         var changes: [Change] = []
         var ready: [CheckedContinuation<Bool, Never>] = []
