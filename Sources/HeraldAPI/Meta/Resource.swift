@@ -1,17 +1,46 @@
 /// One API object (`apiVersion`, `kind`, `metadata`, `spec`, `status`) held as JSON, with typed
 /// accessors for the metadata the storage and API layers read and write.
 public struct Resource: Sendable, Hashable {
-    public var json: JSON
+    public var json: JSON {
+        didSet { identity = Identity(json) }
+    }
+
+    /// Kind, namespace, name, uid and resourceVersion, read out of `json` whenever it changes:
+    /// they are read far more often than written (every cache lookup, index and log line), and
+    /// each read from the JSON tree costs two dictionary lookups.
+    private var identity: Identity
+
+    private struct Identity: Sendable {
+        var kind: String
+        var namespace: String
+        var name: String
+        var uid: String
+        var resourceVersion: Int64
+
+        init(_ json: JSON) {
+            kind = json["kind"]?.stringValue ?? ""
+            let metadata = json["metadata"]
+            namespace = metadata?["namespace"]?.stringValue ?? ""
+            name = metadata?["name"]?.stringValue ?? ""
+            uid = metadata?["uid"]?.stringValue ?? ""
+            resourceVersion = metadata?["resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0
+        }
+    }
 
     public init(_ json: JSON) {
         self.json = json
+        identity = Identity(json)
     }
 
     public init(apiVersion: String, kind: String, namespace: String?, name: String) {
         var meta: [String: JSON] = ["name": .string(name)]
         if let namespace { meta["namespace"] = .string(namespace) }
-        json = ["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": .object(meta)]
+        self.init(["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": .object(meta)])
     }
+
+    // The identity is derived from `json`: equality and hashing are the JSON's.
+    public static func == (a: Resource, b: Resource) -> Bool { a.json == b.json }
+    public func hash(into hasher: inout Hasher) { hasher.combine(json) }
 
     public var apiVersion: String {
         get { json["apiVersion"]?.stringValue ?? "" }
@@ -19,7 +48,7 @@ public struct Resource: Sendable, Hashable {
     }
 
     public var kind: String {
-        get { json["kind"]?.stringValue ?? "" }
+        get { identity.kind }
         set { json["kind"] = .string(newValue) }
     }
 
@@ -46,25 +75,25 @@ public struct Resource: Sendable, Hashable {
     }
 
     public var name: String {
-        get { meta("name")?.stringValue ?? "" }
+        get { identity.name }
         set { setMeta("name", .string(newValue)) }
     }
 
     public var generateName: String? { meta("generateName")?.stringValue }
 
     public var namespace: String {
-        get { meta("namespace")?.stringValue ?? "" }
+        get { identity.namespace }
         set { setMeta("namespace", newValue.isEmpty ? nil : .string(newValue)) }
     }
 
     public var uid: String {
-        get { meta("uid")?.stringValue ?? "" }
+        get { identity.uid }
         set { setMeta("uid", .string(newValue)) }
     }
 
     /// The resourceVersion as the integer the store assigns; 0 when absent or not a number.
     public var resourceVersion: Int64 {
-        get { meta("resourceVersion")?.stringValue.flatMap { Int64($0) } ?? 0 }
+        get { identity.resourceVersion }
         set { setMeta("resourceVersion", .string(String(newValue))) }
     }
 
@@ -112,7 +141,7 @@ public struct Resource: Sendable, Hashable {
         set { setMeta("managedFields", newValue) }
     }
 
-    public var key: ObjectKey { ObjectKey(kind: kind, namespace: namespace, name: name) }
+    public var key: ObjectKey { ObjectKey(kind: identity.kind, namespace: identity.namespace, name: identity.name) }
 }
 
 /// Identifies a stored object: its kind, namespace ("" for cluster-scoped kinds) and name.
