@@ -44,8 +44,9 @@ extension ResourceHandler {
         return Response(
             status: .ok, headers: [.contentType: Responses.jsonType],
             body: ResponseBody { writer in
-                for try await line in lines.cancelOnGracefulShutdown() {
-                    try await writer.write(line)
+                defer { lines.cancel() }
+                for try await chunk in lines.cancelOnGracefulShutdown() {
+                    try await writer.write(chunk)
                 }
                 try await writer.finish(nil)
             })
@@ -78,62 +79,59 @@ enum WatchLine {
         return line
     }
 
-    /// Merges store events, periodic bookmarks and the timeout into one stream of lines.
+    /// Merges store events, periodic bookmarks and the timeout into one buffer of lines.
     static func stream(
         events: AsyncThrowingStream<StoreEvent, any Error>, definition: KindDefinition,
         table: TableBuilder?, bookmarks: Bool, timeout: Double?, store: any Store
     )
-        -> AsyncStream<ByteBuffer>
+        -> WatchLineBuffer
     {
         let lastSent = LastResourceVersion()
-        return AsyncStream { continuation in
-            let forward = Task {
-                var first = true
-                do {
-                    for try await event in events {
-                        if let table {
-                            let object = table.table(
-                                [event.object], resourceVersion: String(event.resourceVersion), continueToken: nil, withColumns: first)
-                            first = false
-                            continuation.yield(ByteBuffer(bytes: encode(event.type.rawValue, object)))
-                        } else {
-                            continuation.yield(line(event))
-                        }
-                        lastSent.set(event.resourceVersion)
+        let buffer = WatchLineBuffer()
+        let forward = Task {
+            var first = true
+            do {
+                for try await event in events {
+                    if let table {
+                        let object = table.table(
+                            [event.object], resourceVersion: String(event.resourceVersion), continueToken: nil, withColumns: first)
+                        first = false
+                        buffer.append(ByteBuffer(bytes: encode(event.type.rawValue, object)))
+                    } else {
+                        buffer.append(line(event))
                     }
-                } catch let e as StoreError {
-                    continuation.yield(ByteBuffer(bytes: error(APIError.from(e, definition: definition, name: nil))))
-                } catch {}
-                continuation.finish()
-            }
-            let ticker = Task {
-                let started = ContinuousClock.now
-                while !Task.isCancelled {
-                    var wait = 15.0
-                    if let timeout {
-                        let left = timeout - Double((ContinuousClock.now - started).components.seconds)
-                        if left <= 0 { break }
-                        wait = min(wait, left)
-                    }
-                    try? await Task.sleep(for: .seconds(wait))
-                    if Task.isCancelled { return }
-                    if let timeout, Double((ContinuousClock.now - started).components.seconds) >= timeout { break }
-                    // A bookmark never runs ahead of what this watcher was sent, so resuming from it loses nothing.
-                    if bookmarks, let rv = lastSent.value {
-                        let bookmark: JSON = [
-                            "kind": .string(definition.kind), "apiVersion": .string(definition.apiVersion),
-                            "metadata": ["resourceVersion": .string(String(rv))],
-                        ]
-                        continuation.yield(ByteBuffer(bytes: encode("BOOKMARK", bookmark)))
-                    }
+                    lastSent.set(event.resourceVersion)
                 }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in
-                forward.cancel()
-                ticker.cancel()
-            }
+            } catch let e as StoreError {
+                buffer.append(ByteBuffer(bytes: error(APIError.from(e, definition: definition, name: nil))))
+            } catch {}
+            buffer.finish()
         }
+        let ticker = Task {
+            let started = ContinuousClock.now
+            while !Task.isCancelled {
+                var wait = 15.0
+                if let timeout {
+                    let left = timeout - Double((ContinuousClock.now - started).components.seconds)
+                    if left <= 0 { break }
+                    wait = min(wait, left)
+                }
+                try? await Task.sleep(for: .seconds(wait))
+                if Task.isCancelled { return }
+                if let timeout, Double((ContinuousClock.now - started).components.seconds) >= timeout { break }
+                // A bookmark never runs ahead of what this watcher was sent, so resuming from it loses nothing.
+                if bookmarks, let rv = lastSent.value {
+                    let bookmark: JSON = [
+                        "kind": .string(definition.kind), "apiVersion": .string(definition.apiVersion),
+                        "metadata": ["resourceVersion": .string(String(rv))],
+                    ]
+                    buffer.append(ByteBuffer(bytes: encode("BOOKMARK", bookmark)))
+                }
+            }
+            buffer.finish()
+        }
+        buffer.own([forward, ticker])
+        return buffer
     }
 }
 

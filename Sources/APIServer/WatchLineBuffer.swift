@@ -1,0 +1,105 @@
+import NIOCore
+import Synchronization
+
+/// The lines waiting to be written to one watch response. Under load many events arrive while
+/// one write is in flight; the writer then takes them all as one chunk (one syscall), instead of
+/// a chunk, a flush and a task hop for each line.
+final class WatchLineBuffer: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    private struct State {
+        var pending = ByteBuffer()
+        var finished = false
+        var waiter: CheckedContinuation<Void, Never>?
+        var producers: [Task<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Tasks that feed this buffer; `cancel()` stops them.
+    func own(_ tasks: [Task<Void, Never>]) {
+        let cancelled = state.withLock { s in
+            s.producers += tasks
+            return s.finished
+        }
+        if cancelled { for task in tasks { task.cancel() } }
+    }
+
+    func append(_ line: ByteBuffer) {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard !s.finished else { return nil }
+            s.pending.writeImmutableBuffer(line)
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// No more lines; what is pending is still read.
+    func finish() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.finished = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Stops the producers and ends the sequence (the client went away, or the server stops).
+    func cancel() {
+        let (tasks, waiter) = state.withLock { s in
+            s.finished = true
+            s.pending.clear()
+            defer {
+                s.producers = []
+                s.waiter = nil
+            }
+            return (s.producers, s.waiter)
+        }
+        for task in tasks { task.cancel() }
+        waiter?.resume()
+    }
+
+    /// Everything pending as one buffer, waiting for a line when there is none; nil at the end.
+    func next() async -> ByteBuffer? {
+        while true {
+            enum Step {
+                case lines(ByteBuffer)
+                case end
+                case wait
+            }
+            let step = state.withLock { s -> Step in
+                if s.pending.readableBytes > 0 {
+                    defer { s.pending = ByteBuffer() }
+                    return .lines(s.pending)
+                }
+                return s.finished ? .end : .wait
+            }
+            switch step {
+            case .lines(let buffer): return buffer
+            case .end: return nil
+            case .wait:
+                if Task.isCancelled { return nil }
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                        let ready = state.withLock { s -> Bool in
+                            if s.pending.readableBytes > 0 || s.finished { return true }
+                            s.waiter = c
+                            return false
+                        }
+                        if ready { c.resume() }
+                    }
+                } onCancel: {
+                    cancel()
+                }
+            }
+        }
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let buffer: WatchLineBuffer
+        mutating func next() async -> ByteBuffer? { await buffer.next() }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: self) }
+}
