@@ -87,6 +87,36 @@ extension PostgresTests {
             }
         }
 
+        /// A server that wrote an object keeps its copy; when another server changed the object
+        /// since, the next write there must start from the stored state, not from that copy.
+        @Test func aWriteStartsFromTheStoredStateAfterAnotherServersChange() async throws {
+            try await PostgresTestEnvironment.withSchema { schema in
+                try await PostgresTestEnvironment.withStore(schema: schema, label: "a") { a in
+                    try await PostgresTestEnvironment.withStore(schema: schema, label: "b") { b in
+                        let x = try await a.create(StoreContract.notification("x", namespace: "held"))
+                        var relabeled = try await b.get(x.key)
+                        relabeled.labels = ["by": "b"]
+                        relabeled = try await b.update(relabeled)
+                        let first = try await a.guaranteedUpdate(x.key, target: .status) { current in
+                            var next = current
+                            next.status = ["phase": "Delivering"]
+                            return next
+                        }.object
+                        #expect(first.labels == ["by": "b"])
+                        #expect(first.resourceVersion > relabeled.resourceVersion)
+                        // And from its own copy when nobody else wrote in between.
+                        let second = try await a.guaranteedUpdate(x.key, target: .status) { current in
+                            #expect(current == first)
+                            var next = current
+                            next.status = ["phase": "Delivered"]
+                            return next
+                        }.object
+                        #expect(try await b.get(x.key) == second)
+                    }
+                }
+            }
+        }
+
         @Test func concurrentWritersOnTwoServersShareOneOrder() async throws {
             try await PostgresTestEnvironment.withSchema { schema in
                 try await PostgresTestEnvironment.withStore(schema: schema, label: "a") { a in

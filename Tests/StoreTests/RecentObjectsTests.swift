@@ -26,6 +26,8 @@ import Testing
         recent.remember([written(newer)])
         #expect(recent.object(a.key, at: 5) == nil)
         #expect(recent.object(a.key, at: 9) == newer)
+        #expect(recent.latest(a.key) == newer)
+        #expect(recent.latest(object("b", rv: 5).key) == nil)
     }
 
     @Test func forgetsDeletedObjects() {

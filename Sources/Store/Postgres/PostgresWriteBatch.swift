@@ -92,19 +92,31 @@ struct PostgresWriteBatch {
         return outcome
     }
 
-    /// The stored objects.
+    /// The stored objects. A body is sent only when this process does not already hold that
+    /// version of the object (`RecentObjects`): a status write usually follows this process's
+    /// own write of the same object a moment before.
     private func load(_ c: PostgresConnection, keys: [ObjectKey]) async throws -> [ObjectKey: Resource] {
         let unique = Array(Set(keys))
+        let held = unique.map { recent.latest($0) }
         let rows = try await c.query(
             """
-            SELECT o.kind, o.namespace, o.name, o.rv, o.body FROM objects o
-            JOIN unnest(\(unique.map(\.kind)), \(unique.map(\.namespace)), \(unique.map(\.name))) AS t(kind, namespace, name)
+            SELECT o.kind, o.namespace, o.name, o.rv, CASE WHEN o.rv = t.held THEN NULL ELSE o.body END FROM objects o
+            JOIN unnest(\(unique.map(\.kind)), \(unique.map(\.namespace)), \(unique.map(\.name)), \(held.map { $0?.resourceVersion ?? 0 }))
+              AS t(kind, namespace, name, held)
               ON o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
             """, logger: logger)
+        var heldByKey: [ObjectKey: Resource] = [:]
+        for (key, object) in zip(unique, held) { heldByKey[key] = object }
         var found: [ObjectKey: Resource] = [:]
-        for try await (kind, namespace, name, rv, body) in rows.decode((String, String, String, Int64, ByteBuffer).self) {
+        for try await (kind, namespace, name, rv, body) in rows.decode((String, String, String, Int64, ByteBuffer?).self) {
             let key = ObjectKey(kind: kind, namespace: namespace, name: name)
-            found[key] = try recent.object(key, at: rv) ?? PostgresRows.decode(body)
+            if let body {
+                found[key] = try PostgresRows.decode(body)
+            } else if let object = heldByKey[key], object.resourceVersion == rv {
+                found[key] = object
+            } else {
+                throw StoreError.unavailable("PostgreSQL left out the body of \(key) at \(rv) though this process does not hold it")
+            }
         }
         return found
     }

@@ -29,6 +29,11 @@ final class RecentObjects: Sendable {
         }
     }
 
+    /// The newest remembered copy of the object, whatever its resourceVersion.
+    func latest(_ key: ObjectKey) -> Resource? {
+        state.withLock { $0.objects[key] }
+    }
+
     /// Remembers what a committed batch wrote; removed objects are forgotten.
     func remember(_ events: [StoreEvent]) {
         state.withLock { s in
