@@ -9,27 +9,23 @@ extension PostgresTests {
     @Suite("Several API servers on one database")
     struct MultiServer {
         @Test func writeThroughAWatchThroughB() async throws {
-            try await PostgresTestEnvironment.withSchema { schema in
-                try await PostgresTestEnvironment.withStore(schema: schema, label: "a") { a in
-                    try await PostgresTestEnvironment.withStore(schema: schema, label: "b") { b in
-                        let start = try await b.currentResourceVersion()
-                        let stream = try await b.watch(kind: "Notification", namespace: "multi", options: .init(), after: start)
-                        var x = try await a.create(StoreContract.notification("x", namespace: "multi"))
-                        x.labels = ["step": "2"]
-                        x = try await a.update(x)
-                        let removed = try await a.delete(x.key)
-                        let seen = try await collect(stream, count: 3)
-                        #expect(seen.map(\.type) == [.added, .modified, .deleted])
-                        #expect(seen.map(\.resourceVersion) == [x.resourceVersion - 1, x.resourceVersion, removed.object.resourceVersion])
-                        await #expect(throws: StoreError.notFound(x.key)) { _ = try await b.get(x.key) }
+            try await PostgresTestEnvironment.withTwoServers { schema, a, b in
+                let start = try await b.currentResourceVersion()
+                let stream = try await b.watch(kind: "Notification", namespace: "multi", options: .init(), after: start)
+                var x = try await a.create(StoreContract.notification("x", namespace: "multi"))
+                x.labels = ["step": "2"]
+                x = try await a.update(x)
+                let removed = try await a.delete(x.key)
+                let seen = try await collect(stream, count: 3)
+                #expect(seen.map(\.type) == [.added, .modified, .deleted])
+                #expect(seen.map(\.resourceVersion) == [x.resourceVersion - 1, x.resourceVersion, removed.object.resourceVersion])
+                await #expect(throws: StoreError.notFound(x.key)) { _ = try await b.get(x.key) }
 
-                        // A third server started afterwards resumes from the same point out of the log.
-                        try await PostgresTestEnvironment.withStore(schema: schema, label: "c") { c in
-                            let replay = try await collect(try await c.watchAll(after: start), count: 3)
-                            #expect(replay.map(\.resourceVersion) == seen.map(\.resourceVersion))
-                            #expect(replay.map(\.type) == [.added, .modified, .deleted])
-                        }
-                    }
+                // A third server started afterwards resumes from the same point out of the log.
+                try await PostgresTestEnvironment.withStore(schema: schema, label: "c") { c in
+                    let replay = try await collect(try await c.watchAll(after: start), count: 3)
+                    #expect(replay.map(\.resourceVersion) == seen.map(\.resourceVersion))
+                    #expect(replay.map(\.type) == [.added, .modified, .deleted])
                 }
             }
         }
@@ -37,52 +33,44 @@ extension PostgresTests {
         /// The log keeps of a change's previous state only what selectors read; selector watches
         /// fed from the log must still tell staying, leaving and joining apart.
         @Test func selectorWatchesFollowTheLogWithoutPreviousCopies() async throws {
-            try await PostgresTestEnvironment.withSchema { schema in
-                try await PostgresTestEnvironment.withStore(schema: schema, label: "a") { a in
-                    try await PostgresTestEnvironment.withStore(schema: schema, label: "b") { b in
-                        let start = try await b.currentResourceVersion()
-                        let gold = ListOptions(labelSelector: try LabelSelector(parsing: "tier=gold"))
-                        let stream = try await b.watch(kind: "Notification", namespace: "sel", options: gold, after: start)
-                        var x = StoreContract.notification("x", namespace: "sel")
-                        x.labels = ["tier": "gold"]
-                        x = try await a.create(x)
-                        let statusWrite = try await a.guaranteedUpdate(x.key, target: .status) { current in
-                            var next = current
-                            next.status = ["phase": "Delivering"]
-                            return next
-                        }.object
-                        var silver = statusWrite
-                        silver.labels = ["tier": "silver"]
-                        silver = try await a.update(silver)
-                        var back = silver
-                        back.labels = ["tier": "gold"]
-                        back = try await a.update(back)
-                        let expected: [StoreEventType] = [.added, .modified, .deleted, .added]
-                        let seen = try await collect(stream, count: 4)
-                        #expect(seen.map(\.type) == expected)
-                        #expect(seen.map(\.resourceVersion) == [x, statusWrite, silver, back].map(\.resourceVersion))
+            try await PostgresTestEnvironment.withTwoServers { schema, a, b in
+                let start = try await b.currentResourceVersion()
+                let gold = ListOptions(labelSelector: try LabelSelector(parsing: "tier=gold"))
+                let stream = try await b.watch(kind: "Notification", namespace: "sel", options: gold, after: start)
+                var x = StoreContract.notification("x", namespace: "sel")
+                x.labels = ["tier": "gold"]
+                x = try await a.create(x)
+                let statusWrite = try await setPhase(a, x.key, "Delivering")
+                var silver = statusWrite
+                silver.labels = ["tier": "silver"]
+                silver = try await a.update(silver)
+                var back = silver
+                back.labels = ["tier": "gold"]
+                back = try await a.update(back)
+                let expected: [StoreEventType] = [.added, .modified, .deleted, .added]
+                let seen = try await collect(stream, count: 4)
+                #expect(seen.map(\.type) == expected)
+                #expect(seen.map(\.resourceVersion) == [x, statusWrite, silver, back].map(\.resourceVersion))
 
-                        // Each change keeps what selectors read of the state before it, not a copy.
-                        let previous = try await PostgresTestEnvironment.logPrevious(
-                            schema: schema, rvs: statusWrite.resourceVersion...back.resourceVersion)
-                        #expect(previous.count == 3)
-                        for state in previous.values {
-                            let specFields = Set(state["spec"]?.objectValue?.keys.map { $0 } ?? [])
-                            #expect(specFields.isSubset(of: ["templateRef"]))
-                            #expect(state["metadata"]?["name"] == "x")
-                        }
-                        #expect(previous[statusWrite.resourceVersion]?["status"] == nil)
-                        #expect(previous[silver.resourceVersion]?["status"]?["phase"] == "Delivering")
-                        #expect(previous[silver.resourceVersion]?["metadata"]?["labels"]?["tier"] == "gold")
-                        #expect(previous[back.resourceVersion]?["metadata"]?["labels"]?["tier"] == "silver")
+                // Each change keeps what selectors read of the state before it, not a copy.
+                let previous = try await PostgresTestEnvironment.logPrevious(
+                    schema: schema, rvs: statusWrite.resourceVersion...back.resourceVersion)
+                #expect(previous.count == 3)
+                for state in previous.values {
+                    let specFields = Set(state["spec"]?.objectValue?.keys.map { $0 } ?? [])
+                    #expect(specFields.isSubset(of: ["templateRef"]))
+                    #expect(state["metadata"]?["name"] == "x")
+                }
+                #expect(previous[statusWrite.resourceVersion]?["status"] == nil)
+                #expect(previous[silver.resourceVersion]?["status"]?["phase"] == "Delivering")
+                #expect(previous[silver.resourceVersion]?["metadata"]?["labels"]?["tier"] == "gold")
+                #expect(previous[back.resourceVersion]?["metadata"]?["labels"]?["tier"] == "silver")
 
-                        // Replayed from the log by a server started afterwards: the same decisions.
-                        try await PostgresTestEnvironment.withStore(schema: schema, label: "c") { c in
-                            let replay = try await collect(
-                                try await c.watch(kind: "Notification", namespace: "sel", options: gold, after: start), count: 4)
-                            #expect(replay.map(\.type) == expected)
-                        }
-                    }
+                // Replayed from the log by a server started afterwards: the same decisions.
+                try await PostgresTestEnvironment.withStore(schema: schema, label: "c") { c in
+                    let replay = try await collect(
+                        try await c.watch(kind: "Notification", namespace: "sel", options: gold, after: start), count: 4)
+                    #expect(replay.map(\.type) == expected)
                 }
             }
         }
@@ -90,58 +78,46 @@ extension PostgresTests {
         /// A server that wrote an object keeps its copy; when another server changed the object
         /// since, the next write there must start from the stored state, not from that copy.
         @Test func aWriteStartsFromTheStoredStateAfterAnotherServersChange() async throws {
-            try await PostgresTestEnvironment.withSchema { schema in
-                try await PostgresTestEnvironment.withStore(schema: schema, label: "a") { a in
-                    try await PostgresTestEnvironment.withStore(schema: schema, label: "b") { b in
-                        let x = try await a.create(StoreContract.notification("x", namespace: "held"))
-                        var relabeled = try await b.get(x.key)
-                        relabeled.labels = ["by": "b"]
-                        relabeled = try await b.update(relabeled)
-                        let first = try await a.guaranteedUpdate(x.key, target: .status) { current in
-                            var next = current
-                            next.status = ["phase": "Delivering"]
-                            return next
-                        }.object
-                        #expect(first.labels == ["by": "b"])
-                        #expect(first.resourceVersion > relabeled.resourceVersion)
-                        // And from its own copy when nobody else wrote in between.
-                        let second = try await a.guaranteedUpdate(x.key, target: .status) { current in
-                            #expect(current == first)
-                            var next = current
-                            next.status = ["phase": "Delivered"]
-                            return next
-                        }.object
-                        #expect(try await b.get(x.key) == second)
-                    }
-                }
+            try await PostgresTestEnvironment.withTwoServers { schema, a, b in
+                let x = try await a.create(StoreContract.notification("x", namespace: "held"))
+                var relabeled = try await b.get(x.key)
+                relabeled.labels = ["by": "b"]
+                relabeled = try await b.update(relabeled)
+                let first = try await setPhase(a, x.key, "Delivering")
+                #expect(first.labels == ["by": "b"])
+                #expect(first.resourceVersion > relabeled.resourceVersion)
+                // And from its own copy when nobody else wrote in between.
+                let second = try await a.guaranteedUpdate(x.key, target: .status) { current in
+                    #expect(current == first)
+                    var next = current
+                    next.status = ["phase": "Delivered"]
+                    return next
+                }.object
+                #expect(try await b.get(x.key) == second)
             }
         }
 
         @Test func concurrentWritersOnTwoServersShareOneOrder() async throws {
-            try await PostgresTestEnvironment.withSchema { schema in
-                try await PostgresTestEnvironment.withStore(schema: schema, label: "a") { a in
-                    try await PostgresTestEnvironment.withStore(schema: schema, label: "b") { b in
-                        let start = try await a.currentResourceVersion()
-                        let onA = try await a.watchAll(after: start)
-                        let onB = try await b.watchAll(after: start)
-                        let count = 200
-                        let versions = try await withThrowingTaskGroup(of: Int64.self) { group in
-                            for i in 0..<count {
-                                let server: PostgresStore = i % 2 == 0 ? a : b
-                                group.addTask { try await server.create(StoreContract.notification("n\(i)", namespace: "conc")).resourceVersion }
-                            }
-                            var all: [Int64] = []
-                            for try await v in group { all.append(v) }
-                            return all.sorted()
-                        }
-                        // No gaps and no duplicates: every rv from start+1 was handed out exactly once.
-                        #expect(versions == Array((start + 1)...(start + Int64(count))))
-                        let seenA = try await collect(onA, count: count)
-                        let seenB = try await collect(onB, count: count)
-                        #expect(seenA.map(\.resourceVersion) == versions)
-                        #expect(seenB.map(\.resourceVersion) == versions)
+            try await PostgresTestEnvironment.withTwoServers { schema, a, b in
+                let start = try await a.currentResourceVersion()
+                let onA = try await a.watchAll(after: start)
+                let onB = try await b.watchAll(after: start)
+                let count = 200
+                let versions = try await withThrowingTaskGroup(of: Int64.self) { group in
+                    for i in 0..<count {
+                        let server: PostgresStore = i % 2 == 0 ? a : b
+                        group.addTask { try await server.create(StoreContract.notification("n\(i)", namespace: "conc")).resourceVersion }
                     }
+                    var all: [Int64] = []
+                    for try await v in group { all.append(v) }
+                    return all.sorted()
                 }
+                // No gaps and no duplicates: every rv from start+1 was handed out exactly once.
+                #expect(versions == Array((start + 1)...(start + Int64(count))))
+                let seenA = try await collect(onA, count: count)
+                let seenB = try await collect(onB, count: count)
+                #expect(seenA.map(\.resourceVersion) == versions)
+                #expect(seenB.map(\.resourceVersion) == versions)
             }
         }
 
@@ -171,4 +147,13 @@ extension PostgresTests {
             }
         }
     }
+}
+
+/// Writes `status.phase` through the status subresource.
+private func setPhase(_ store: some Store, _ key: ObjectKey, _ phase: String) async throws -> Resource {
+    try await store.guaranteedUpdate(key, target: .status) { current in
+        var next = current
+        next.status = ["phase": .string(phase)]
+        return next
+    }.object
 }

@@ -72,6 +72,19 @@ enum PostgresTestEnvironment {
         }
     }
 
+    /// Runs `body` with two started stores ("API servers" a and b) on one fresh schema.
+    static func withTwoServers(_ body: (_ schema: String, _ a: PostgresStore, _ b: PostgresStore) async throws -> Void)
+        async throws
+    {
+        try await withSchema { schema in
+            try await withStore(schema: schema, label: "a") { a in
+                try await withStore(schema: schema, label: "b") { b in
+                    try await body(schema, a, b)
+                }
+            }
+        }
+    }
+
     /// Runs `body` with a started store on `schema` (one "API server"), shut down afterwards.
     static func withStore(schema: String, window: Int = 50_000, label: String = "test",
                           _ body: (PostgresStore) async throws -> Void) async throws
