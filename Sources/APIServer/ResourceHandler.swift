@@ -252,7 +252,7 @@ struct ResourceHandler: Sendable {
                 merged, namespace: call.path.namespace, name: call.path.name, fieldValidation: validation)
             warnings.set(admitted.warnings)
             guard let current else {
-                return .put(WriteRules.prepareCreate(admitted.resource, now: now, uid: UUID().uuidString.lowercased(), keepStatus: false))
+                return .put(WriteRules.prepareCreate(admitted.resource, now: now, uid: ObjectUID.make(), keepStatus: false))
             }
             var desired = admitted.resource
             desired.resourceVersion = current.resourceVersion

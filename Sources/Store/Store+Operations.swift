@@ -32,7 +32,7 @@ extension Store {
             object.name = prefix + Self.randomSuffix()
         }
         let prepared = WriteRules.prepareCreate(
-            object, now: options.now ?? Date(), uid: UUID().uuidString.lowercased(), keepStatus: options.keepStatus)
+            object, now: options.now ?? Date(), uid: ObjectUID.make(), keepStatus: options.keepStatus)
         let key = prepared.key
         let result = try await mutate(key, dryRun: options.dryRun) { current in
             if current != nil { throw StoreError.alreadyExists(key) }

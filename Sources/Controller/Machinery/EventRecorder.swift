@@ -81,7 +81,7 @@ public final class EventRecorder: Service, Sendable {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             while let batch = await buffer.next(max: Self.batch) {
                 await write(batch)
                 reportDropped()
