@@ -27,8 +27,8 @@ public protocol JobPublisher: Sendable {
     func deadLetter(_ letters: [DeadLetter]) async throws
 }
 
-/// One message from the results queue. It stays unacknowledged until the subscription's
-/// `acknowledge` covers it.
+/// One message from the results queue: one result or a pack of them (`ResultMessage`). It stays
+/// unacknowledged until the subscription's `acknowledge` covers it.
 public struct ReceivedResult: Sendable {
     public var body: [UInt8]
     /// The broker delivered it before (the controller may have applied it already).
@@ -45,17 +45,17 @@ public struct ReceivedResult: Sendable {
 
 /// A subscription to the results queue.
 public protocol ResultSubscription: Sendable {
-    /// The next result; nil when the subscription ended.
+    /// The next message; nil when the subscription ended.
     func next() async throws -> ReceivedResult?
-    /// Acknowledges `result` and every earlier one of this subscription (one ack per batch).
+    /// Acknowledges `result` and every earlier message of this subscription (one ack per batch).
     func acknowledge(through result: ReceivedResult) async throws
-    /// Rejects a result that cannot be read (it goes to the dead-letter queue).
+    /// Rejects a message that cannot be read (it goes to the dead-letter queue).
     func reject(_ result: ReceivedResult) async throws
     func cancel() async
 }
 
 /// Where results come from.
 public protocol ResultSource: Sendable {
-    /// Starts consuming; at most `prefetch` results are unacknowledged at a time.
+    /// Starts consuming; at most `prefetch` messages are unacknowledged at a time.
     func subscribe(prefetch: Int) async throws -> any ResultSubscription
 }

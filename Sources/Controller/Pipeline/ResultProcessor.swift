@@ -4,10 +4,11 @@ import Logging
 import ServiceLifecycle
 import Store
 
-/// Consumes workers' results in batches: each result is applied to its Delivery through the
-/// state machine (concurrently; the store commits the batch's writes together), follow-ups are
-/// carried out (a retry published into its delay tier, a dead letter), and the batch is
-/// acknowledged with one ack once all of it is durable. A failure leaves the batch
+/// Consumes workers' results in batches of messages, each carrying one result or a pack of them
+/// (`ResultMessage`): each result is applied to its Delivery through the state machine
+/// (concurrently, at most `maxBatch` at a time; the store commits their writes together),
+/// follow-ups are carried out (a retry published into its delay tier, a dead letter), and the
+/// batch is acknowledged with one ack once all of it is durable. A failure leaves the batch
 /// unacknowledged: the subscription restarts and the broker delivers it again, and results
 /// already applied are then ignored as not current.
 struct ResultProcessor: Sendable {
@@ -66,18 +67,16 @@ struct ResultProcessor: Sendable {
         guard let last = batch.last else { return }
         var decoded: [(DeliveryResult, Bool)] = []
         for r in batch {
-            do {
-                decoded.append((try DeliveryResult.decode(r.body), r.redelivered))
-            } catch {
-                logger.error("unreadable result dead-lettered", metadata: ["error": "\(error)"])
-                try await subscription.reject(r)
-            }
+            guard let results = try await readable(r, subscription) else { continue }
+            decoded += results.map { ($0, r.redelivered) }
         }
         let applied = try await withThrowingTaskGroup(of: (ObjectKey, DeliveryResult)?.self) { group in
-            for (result, redelivered) in decoded {
+            var applied: [(channel: ObjectKey, result: DeliveryResult)] = []
+            // A batch of packed messages can hold many results: at most maxBatch apply at once.
+            for (i, (result, redelivered)) in decoded.enumerated() {
+                if i >= maxBatch, case let pair?? = try await group.next() { applied.append(pair) }
                 group.addTask { try await apply(result, redelivered: redelivered).map { ($0, result) } }
             }
-            var applied: [(channel: ObjectKey, result: DeliveryResult)] = []
             for try await pair in group {
                 if let pair { applied.append(pair) }
             }
@@ -85,6 +84,43 @@ struct ResultProcessor: Sendable {
         }
         await updateCircuitConditions(applied)
         try await subscription.acknowledge(through: last)
+    }
+
+    /// The results a message carries. A message that cannot be read at all, or whose results all
+    /// fail to decode, is rejected (dead-lettered to `herald.failed`, where it can be inspected);
+    /// a bad result in a pack is logged and dropped so the others are still applied (its
+    /// delivery then waits for its attempt's deadline like one whose worker died).
+    func readable(_ message: ReceivedResult, _ subscription: any ResultSubscription) async throws -> [DeliveryResult]? {
+        let elements: [Result<DeliveryResult, JobDecodingError>]
+        do {
+            elements = try ResultMessage.decode(message.body)
+        } catch {
+            logger.error("unreadable result dead-lettered", metadata: ["error": "\(error)"])
+            try await subscription.reject(message)
+            return nil
+        }
+        var results: [DeliveryResult] = []
+        results.reserveCapacity(elements.count)
+        var failures: [JobDecodingError] = []
+        for element in elements {
+            switch element {
+            case .success(let result): results.append(result)
+            case .failure(let error): failures.append(error)
+            }
+        }
+        if !failures.isEmpty && results.isEmpty {
+            logger.error(
+                "result message with no readable result dead-lettered",
+                metadata: ["results": "\(elements.count)", "error": "\(failures[0])"])
+            try await subscription.reject(message)
+            return nil
+        }
+        for error in failures {
+            logger.error(
+                "unreadable result in a packed message dropped; the others are applied",
+                metadata: ["results": "\(elements.count)", "error": "\(error)"])
+        }
+        return results
     }
 
     /// One `CircuitOpen` decision per Channel for the whole batch, written only where the

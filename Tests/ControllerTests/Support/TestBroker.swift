@@ -6,7 +6,9 @@ import Synchronization
 
 /// An in-memory broker and worker for controller tests: published jobs run through `worker`
 /// (after their delay tier, scaled by `tierScale`), and its results come back on the results
-/// subscription. Everything published and dead-lettered is recorded.
+/// subscription. Everything published and dead-lettered is recorded, and so are the tokens of the
+/// messages the controller acknowledged and rejected. With `holdResults()` results wait until
+/// `releaseHeld` sends them packed in one message, as a worker packs what finished together.
 final class TestBroker: JobPublisher, ResultSource, Sendable {
     typealias Worker = @Sendable (DeliveryJob) async -> DeliveryResult
 
@@ -21,6 +23,10 @@ final class TestBroker: JobPublisher, ResultSource, Sendable {
         var started: [(job: DeliveryJob, at: Date)] = []
         var deadLetters: [DeadLetter] = []
         var failPublishes = 0
+        var holding = false
+        var held: [[UInt8]] = []
+        var acknowledged: [UInt64] = []
+        var rejected: [UInt64] = []
     }
 
     let worker: Worker
@@ -59,6 +65,31 @@ final class TestBroker: JobPublisher, ResultSource, Sendable {
 
     func failNextPublishes(_ n: Int) { state.withLock { $0.failPublishes = n } }
 
+    var heldCount: Int { state.withLock { $0.held.count } }
+    /// Tokens of the messages acknowledged (the last of each `acknowledge(through:)`) and rejected.
+    var acknowledged: [UInt64] { state.withLock { $0.acknowledged } }
+    var rejected: [UInt64] { state.withLock { $0.rejected } }
+
+    func holdResults() { state.withLock { $0.holding = true } }
+
+    /// Sends the held results and `extra` elements in one packed message; returns its token.
+    @discardableResult
+    func releaseHeld(adding extra: [[UInt8]] = []) -> UInt64 {
+        let held = state.withLock { s -> [[UInt8]] in
+            defer { s.held = [] }
+            return s.held
+        }
+        return send(ResultMessage.body(held + extra))
+    }
+
+    /// Puts one message on the results subscription; returns its token.
+    @discardableResult
+    func send(_ body: [UInt8]) -> UInt64 {
+        let n = tag.wrappingAdd(1, ordering: .relaxed).newValue
+        continuation.yield(ReceivedResult(body: body, redelivered: false, token: n))
+        return n
+    }
+
     func publish(_ jobs: [DeliveryJob], delaySeconds: Double?) async throws {
         let fail = state.withLock { s -> Bool in
             if s.failPublishes > 0 {
@@ -75,8 +106,11 @@ final class TestBroker: JobPublisher, ResultSource, Sendable {
                 if let delaySeconds { try? await Task.sleep(for: .milliseconds(Int64(delaySeconds * tierScale * 1000))) }
                 state.withLock { $0.started.append((job, Date())) }
                 let result = await worker(job)
-                let n = tag.wrappingAdd(1, ordering: .relaxed).newValue
-                continuation.yield(ReceivedResult(body: result.encoded(), redelivered: false, token: n))
+                let hold = state.withLock { s -> Bool in
+                    if s.holding { s.held.append(result.encoded()) }
+                    return s.holding
+                }
+                if !hold { send(result.encoded()) }
             }
         }
     }
@@ -86,19 +120,27 @@ final class TestBroker: JobPublisher, ResultSource, Sendable {
     }
 
     func subscribe(prefetch: Int) async throws -> any ResultSubscription {
-        Subscription(stream: results)
+        Subscription(stream: results, broker: self)
     }
 
     struct Subscription: ResultSubscription {
         let stream: AsyncStream<ReceivedResult>
+        let broker: TestBroker
 
         func next() async throws -> ReceivedResult? {
             var it = stream.makeAsyncIterator()
             return await it.next()
         }
 
-        func acknowledge(through result: ReceivedResult) async throws {}
-        func reject(_ result: ReceivedResult) async throws {}
+        func acknowledge(through result: ReceivedResult) async throws {
+            guard let n = result.token as? UInt64 else { return }
+            broker.state.withLock { $0.acknowledged.append(n) }
+        }
+
+        func reject(_ result: ReceivedResult) async throws {
+            guard let n = result.token as? UInt64 else { return }
+            broker.state.withLock { $0.rejected.append(n) }
+        }
         func cancel() async {}
     }
 
