@@ -3,14 +3,17 @@ import Foundation
 import HeraldAPI
 import Logging
 import ServiceLifecycle
-import Synchronization
 import Workers
 
 /// The worker role: consumes `herald.jobs.<type>` queues with manual acks and a prefetch, runs
-/// each job through the `JobProcessor`, publishes one result per attempt to `herald.results`
-/// (coalesced into confirmed batches), then acks the job (acks coalesced too, `AckCoalescer`).
-/// A job is acked only after its result is confirmed, so a crash in between redelivers it (at-least-once; the idempotency key makes
-/// the repeat visible to the provider). Workers never write the store and never decide retries.
+/// each job through the `JobProcessor`, reports one result per attempt to `herald.results`, then
+/// acks the job (acks coalesced too, `AckCoalescer`). Results that finish while a publish is in
+/// flight are packed into one message for the next (`ResultPacker`, `MessageBatcher`), so the
+/// broker handles a message per pack rather than per delivery. A job is acked only after the
+/// message carrying its result is confirmed, so a crash in between redelivers it (at-least-once;
+/// the idempotency key makes the repeat visible to the provider, and the controller ignores a
+/// result whose attempt is no longer current). Workers never write the store and never decide
+/// retries.
 struct JobWorker: Service {
     let broker: any MessageBroker
     let processor: JobProcessor
@@ -35,7 +38,9 @@ struct JobWorker: Service {
     }
 
     func run() async throws {
-        let results = MessageBatcher(broker: broker)
+        let packer = ResultPacker(queue: broker.topology.resultsQueue)
+        let results = MessageBatcher<ResultPacker.Entry>(
+            send: { [broker] in try await broker.publish($0) }, pack: { packer.messages($0) })
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for type in types {
@@ -46,7 +51,7 @@ struct JobWorker: Service {
         logger.info("worker stopped")
     }
 
-    private func consume(_ type: JobType, _ results: MessageBatcher) async {
+    private func consume(_ type: JobType, _ results: MessageBatcher<ResultPacker.Entry>) async {
         let queue = broker.topology.jobsQueue(for: type)
         var failures = 0
         while !Task.isCancelled {
@@ -86,7 +91,7 @@ struct JobWorker: Service {
         }
     }
 
-    private func handle(_ delivery: Broker.Delivery, _ results: MessageBatcher) async throws {
+    private func handle(_ delivery: Broker.Delivery, _ results: MessageBatcher<ResultPacker.Entry>) async throws {
         let job: DeliveryJob
         do {
             job = try DeliveryJob.decode(delivery.body)
@@ -106,54 +111,9 @@ struct JobWorker: Service {
             return
         }
         let result = await processor.process(job)
+        // Encoded here, by the job's own task, so the flush only joins bytes.
         try await results.publish(
-            OutgoingMessage.toQueue(
-                broker.topology.resultsQueue, body: result.encoded(), messageID: "\(job.deliveryUID).\(job.attempt)",
-                correlationID: job.correlationID))
-    }
-}
-
-/// Coalesces concurrent publishes into one confirmed broker call per flush (group commit).
-final class MessageBatcher: Sendable {
-    struct State {
-        var pending: [(OutgoingMessage, CheckedContinuation<Void, any Error>)] = []
-        var flushing = false
-    }
-
-    let broker: any MessageBroker
-    let state = Mutex(State())
-
-    init(broker: any MessageBroker) {
-        self.broker = broker
-    }
-
-    func publish(_ message: OutgoingMessage) async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            let start = state.withLock { s -> Bool in
-                s.pending.append((message, c))
-                if s.flushing { return false }
-                s.flushing = true
-                return true
-            }
-            if start { Task { await self.flush() } }
-        }
-    }
-
-    private func flush() async {
-        while true {
-            let batch = state.withLock { s -> [(OutgoingMessage, CheckedContinuation<Void, any Error>)] in
-                let b = s.pending
-                s.pending.removeAll(keepingCapacity: true)
-                if b.isEmpty { s.flushing = false }
-                return b
-            }
-            if batch.isEmpty { return }
-            do {
-                try await broker.publish(batch.map(\.0))
-                for (_, c) in batch { c.resume() }
-            } catch {
-                for (_, c) in batch { c.resume(throwing: error) }
-            }
-        }
+            ResultPacker.Entry(
+                encoded: result.encoded(), messageID: "\(job.deliveryUID).\(job.attempt)", correlationID: job.correlationID))
     }
 }
