@@ -262,7 +262,10 @@ public final class Controller: Service, Sendable {
                 notificationQueue.add(ObjectKey(kind: "Notification", namespace: d.namespace, name: ref.name))
             }
             switch change {
-            case .added, .resync:
+            case .added:
+                // One this controller just created already waits for its timer (see `create`).
+                if !d.deliveryPhase.isTerminal && !deliveryQueue.isScheduled(d.key) { deliveryQueue.add(d.key) }
+            case .resync:
                 if !d.deliveryPhase.isTerminal { deliveryQueue.add(d.key) }
             case .updated(let old, let new):
                 // Only a change of phase or schedule moves the delivery's timers.

@@ -210,6 +210,28 @@ import Testing
         }
     }
 
+    /// The queued timeout is armed when the delivery is created: a job the broker loses is
+    /// published again, as the same attempt, once it passes.
+    @Test func aJobWithNoResultIsPublishedAgainAfterTheQueuedTimeout() async throws {
+        let calls = Locked(0)
+        let broker = TestBroker { job in
+            if calls.withLock({ c -> Int in
+                c += 1
+                return c
+            }) == 1 {
+                try? await Task.sleep(for: .seconds(3600))
+            }
+            return TestBroker.result(job, .delivered)
+        }
+        var configuration = Controller.Configuration.soleReplica()
+        configuration.queuedTimeout = 1
+        try await ControllerFixture.run(broker: broker, configuration: configuration) { f in
+            try await f.notify("requeued")
+            try await f.waitFor("Notification", "requeued", timeout: 10) { $0?.conditionStatus("Delivered") == "True" }
+            #expect(broker.published.map(\.job.attempt) == [1, 1])
+        }
+    }
+
     @Test func jobsLostWithAnInMemoryBrokerArePublishedAgainOnStart() async throws {
         // First process: the job goes into a broker that loses it (its worker never answers).
         let losing = TestBroker { job in

@@ -39,8 +39,10 @@ import Testing
         q.add("soon", after: 0.05)
         q.add("soon", after: 0.5)  // a later request for a scheduled key is dropped
         #expect(q.delayedCount == 2)
+        #expect(q.isScheduled("late") && q.isScheduled("soon") && !q.isScheduled("other"))
         #expect(await q.get() == "soon")
         #expect(Date().timeIntervalSince(start) >= 0.05)
+        #expect(!q.isScheduled("soon"))  // came due
         q.done("soon")
         #expect(await q.get() == "late")
         #expect(Date().timeIntervalSince(start) >= 0.2)

@@ -92,6 +92,11 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         wake?.resume()
     }
 
+    /// Whether `key` waits for a time (`add(_:at:)`) and has not come due yet.
+    public func isScheduled(_ key: Key) -> Bool {
+        state.withLock { $0.scheduled[key] != nil }
+    }
+
     /// Retries `key` after its backoff.
     public func addRateLimited(_ key: Key) {
         let delay = state.withLock { $0.limiter.when(key, now: clock.now()) }

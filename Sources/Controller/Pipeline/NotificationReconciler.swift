@@ -158,6 +158,12 @@ struct NotificationReconciler: Sendable {
                     let t = actions.machine.handle(.tick, status: p.status, context: ctx)
                     var planned = p
                     planned.status = t.status
+                    // Its timer (queued timeout, scheduled send) runs before it exists: the ADDED
+                    // event then finds it scheduled and needs no look of its own. Should the
+                    // create fail, the timer finds nothing to do.
+                    for case .wake(let at) in t.actions {
+                        actions.deliveryQueue.add(ObjectKey(kind: "Delivery", namespace: n.namespace, name: p.name), at: at)
+                    }
                     do {
                         let object = try await store.create(planned.resource(owner: n), options: WriteOptions(keepStatus: true))
                         return (object, t)
@@ -191,11 +197,9 @@ struct NotificationReconciler: Sendable {
                 case .publish(let attempt, let tier):
                     byTier[tier, default: []].append(
                         try actions.job(for: object, notification: n, channel: channel, attempt: attempt))
-                case .wake(let at):
-                    actions.deliveryQueue.add(object.key, at: at)
                 case .record(let note):
                     recorder.record(note, about: object)
-                case .deadLetter:
+                case .wake, .deadLetter:
                     break
                 }
             }
