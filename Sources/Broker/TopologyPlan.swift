@@ -34,17 +34,19 @@ struct TopologyPlan: Sendable, Equatable {
         for type in JobType.allCases {
             let name = topology.jobsQueue(for: type)
             // "" is the default exchange, which routes by queue name, so rejected jobs go to herald.failed.
-            queues.append(Queue(
-                name: name, maxPriority: topology.maxPriority,
-                deadLetterExchange: "", deadLetterRoutingKey: failed))
+            queues.append(
+                Queue(
+                    name: name, maxPriority: topology.maxPriority,
+                    deadLetterExchange: "", deadLetterRoutingKey: failed))
             bindings.append(Binding(queue: name, exchange: topology.jobsExchange, routingKey: type.rawValue))
         }
         for tier in DelayTier.allCases {
             let name = topology.retryQueue(for: tier)
             // No x-dead-letter-routing-key on purpose: see the CC explanation on Topology.
-            queues.append(Queue(
-                name: name, messageTTL: tierDelay(tier),
-                deadLetterExchange: topology.jobsExchange))
+            queues.append(
+                Queue(
+                    name: name, messageTTL: tierDelay(tier),
+                    deadLetterExchange: topology.jobsExchange))
             bindings.append(Binding(queue: name, exchange: topology.retryExchange, routingKey: tier.rawValue))
         }
         queues.append(Queue(name: topology.resultsQueue, deadLetterExchange: "", deadLetterRoutingKey: failed))

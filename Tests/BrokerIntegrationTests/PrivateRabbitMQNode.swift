@@ -60,9 +60,10 @@ struct PrivateRabbitMQNode: Sendable {
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let result: Result<(status: Int32, output: String), TestFailure> = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: Result { () throws(TestFailure) in
-                    try Subprocess.run(executable, arguments, environment: merged)
-                })
+                continuation.resume(
+                    returning: Result { () throws(TestFailure) in
+                        try Subprocess.run(executable, arguments, environment: merged)
+                    })
             }
         }
         let (status, output) = try result.get()
@@ -77,7 +78,9 @@ struct PrivateRabbitMQNode: Sendable {
 /// a child exited (the child stays a zombie and waitUntilExit spins).
 enum Subprocess {
     /// Blocks until the command exits; returns its exit status and stdout.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws(TestFailure) -> (status: Int32, output: String) {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws(TestFailure) -> (
+        status: Int32, output: String
+    ) {
         var descriptors: [Int32] = [-1, -1]
         guard pipe(&descriptors) == 0 else { throw TestFailure("pipe failed: errno \(errno)") }
         var actions = posix_spawn_file_actions_t()

@@ -119,8 +119,9 @@ struct RabbitMQBrokerTests {
             let email = try await broker.consume(queue: topology.jobsQueue(for: .email), prefetch: 10)
             let started = ContinuousClock.now
             try await broker.publish(
-                .job(.webhook, body: body("later"), topology: topology, priority: 7, headers: ["x-trace": "abc"],
-                     messageID: "delayed-1", correlationID: "corr-1"),
+                .job(
+                    .webhook, body: body("later"), topology: topology, priority: 7, headers: ["x-trace": "abc"],
+                    messageID: "delayed-1", correlationID: "corr-1"),
                 delay: .oneSecond)
             let delivery = try await withTimeLimit(.seconds(15), "receiving the delayed job") {
                 var iterator = webhook.makeAsyncIterator()
@@ -160,20 +161,22 @@ struct RabbitMQBrokerTests {
             try await broker.declareTopology()
             try await broker.publish(.job(.sms, body: body("doomed"), topology: topology, messageID: "sms-1"))
             let jobs = try await broker.consume(queue: topology.jobsQueue(for: .sms), prefetch: 1)
-            let job = try #require(try await withTimeLimit(.seconds(10), "receiving the job") {
-                var iterator = jobs.makeAsyncIterator()
-                return try await iterator.next()
-            })
+            let job = try #require(
+                try await withTimeLimit(.seconds(10), "receiving the job") {
+                    var iterator = jobs.makeAsyncIterator()
+                    return try await iterator.next()
+                })
             try await broker.deadLetter(
                 job, from: jobs,
                 reason: DeadLetterReason(reason: "AttemptsExhausted", message: "provider said 500", attempts: 6))
 
             // A rejected (poison) job goes to the failed queue too, through the queue's dead-lettering.
             try await broker.publish(.job(.sms, body: body("poison"), topology: topology))
-            let poison = try #require(try await withTimeLimit(.seconds(10), "receiving the poison job") {
-                var iterator = jobs.makeAsyncIterator()
-                return try await iterator.next()
-            })
+            let poison = try #require(
+                try await withTimeLimit(.seconds(10), "receiving the poison job") {
+                    var iterator = jobs.makeAsyncIterator()
+                    return try await iterator.next()
+                })
             try await jobs.nack(poison, requeue: false)
             await jobs.cancel()
 

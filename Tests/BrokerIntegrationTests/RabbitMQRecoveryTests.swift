@@ -50,9 +50,10 @@ struct RabbitMQRecoveryTests {
         let during = 4_000
         try await withRabbitMQBroker(url: node.url, topology: topology) { broker in
             try await broker.declareTopology()
-            try await broker.publish((0..<before).map {
-                .job(.email, body: body("\($0)"), topology: topology, messageID: "\($0)")
-            })
+            try await broker.publish(
+                (0..<before).map {
+                    .job(.email, body: body("\($0)"), topology: topology, messageID: "\($0)")
+                })
 
             let consumer = try await broker.consume(queue: topology.jobsQueue(for: .email), prefetch: 100)
             let seen = LockedSet()
@@ -76,9 +77,10 @@ struct RabbitMQRecoveryTests {
                     // Keeps publishing while the node stops and comes back: batches in flight at
                     // the disconnect are republished, later ones wait for the reconnect.
                     for start in stride(from: before, to: before + during, by: 100) {
-                        try await broker.publish((start..<(start + 100)).map {
-                            .job(.email, body: body("\($0)"), topology: topology, messageID: "\($0)")
-                        })
+                        try await broker.publish(
+                            (start..<(start + 100)).map {
+                                .job(.email, body: body("\($0)"), topology: topology, messageID: "\($0)")
+                            })
                         try await Task.sleep(for: .milliseconds(20))
                     }
                 }

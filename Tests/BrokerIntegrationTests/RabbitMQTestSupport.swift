@@ -86,7 +86,9 @@ final class LockedSet: Sendable {
     /// Inserts and returns the new size.
     @discardableResult
     func insert(_ value: String) -> Int {
-        storage.withLock { $0.insert(value); return $0.count }
+        storage.withLock {
+            $0.insert(value); return $0.count
+        }
     }
 
     var count: Int { storage.withLock { $0.count } }

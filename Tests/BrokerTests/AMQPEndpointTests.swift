@@ -1,5 +1,6 @@
-@testable import Broker
 import Testing
+
+@testable import Broker
 
 struct AMQPEndpointTests {
     @Test func parsesAFullURL() throws {

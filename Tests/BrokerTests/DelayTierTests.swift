@@ -1,23 +1,25 @@
-@testable import Broker
 import Testing
 
+@testable import Broker
+
 struct DelayTierTests {
-    @Test(arguments: [
-        (Duration.zero, nil),
-        (.milliseconds(999), nil),
-        (.seconds(1), DelayTier.oneSecond),
-        (.milliseconds(4_999), .oneSecond),
-        (.seconds(5), .fiveSeconds),
-        (.seconds(29), .fiveSeconds),
-        (.seconds(30), .thirtySeconds),
-        (.seconds(119), .thirtySeconds),
-        (.seconds(120), .twoMinutes),
-        (.seconds(599), .twoMinutes),
-        (.seconds(600), .tenMinutes),
-        (.seconds(3_599), .tenMinutes),
-        (.seconds(3_600), .oneHour),
-        (.seconds(86_400), .oneHour),
-    ] as [(Duration, DelayTier?)])
+    @Test(
+        arguments: [
+            (Duration.zero, nil),
+            (.milliseconds(999), nil),
+            (.seconds(1), DelayTier.oneSecond),
+            (.milliseconds(4_999), .oneSecond),
+            (.seconds(5), .fiveSeconds),
+            (.seconds(29), .fiveSeconds),
+            (.seconds(30), .thirtySeconds),
+            (.seconds(119), .thirtySeconds),
+            (.seconds(120), .twoMinutes),
+            (.seconds(599), .twoMinutes),
+            (.seconds(600), .tenMinutes),
+            (.seconds(3_599), .tenMinutes),
+            (.seconds(3_600), .oneHour),
+            (.seconds(86_400), .oneHour),
+        ] as [(Duration, DelayTier?)])
     func largestTierNotExceedingTheRemainingDelay(remaining: Duration, expected: DelayTier?) {
         #expect(DelayTier.largest(notExceeding: remaining) == expected)
     }

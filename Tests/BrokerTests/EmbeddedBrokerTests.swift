@@ -1,16 +1,18 @@
-@testable import Broker
 import Logging
 import Testing
+
+@testable import Broker
 
 /// Runs `body` with a running embedded broker whose delay tiers last `tierDelay` each.
 private func withEmbeddedBroker<T: Sendable>(
     tierDelay: Duration = .milliseconds(50),
     _ body: @Sendable (EmbeddedBroker) async throws -> T
 ) async throws -> T {
-    let broker = EmbeddedBroker(configuration: .init(tierDelay: { tier in
-        // Keep the tiers' order while making them short.
-        tierDelay * Int(tier.milliseconds / 1_000)
-    }))
+    let broker = EmbeddedBroker(
+        configuration: .init(tierDelay: { tier in
+            // Keep the tiers' order while making them short.
+            tierDelay * Int(tier.milliseconds / 1_000)
+        }))
     try await broker.declareTopology()
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await broker.run() }

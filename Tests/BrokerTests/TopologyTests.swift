@@ -1,14 +1,16 @@
-@testable import Broker
 import Testing
+
+@testable import Broker
 
 struct TopologyTests {
     @Test func standardNamesMatchTheArchitecture() {
         let topology = Topology.standard
         #expect(topology.jobsExchange == "herald.jobs")
-        #expect(JobType.allCases.map(topology.jobsQueue(for:)) == [
-            "herald.jobs.email", "herald.jobs.webhook", "herald.jobs.slack", "herald.jobs.push", "herald.jobs.sms",
-            "herald.jobs.log",
-        ])
+        #expect(
+            JobType.allCases.map(topology.jobsQueue(for:)) == [
+                "herald.jobs.email", "herald.jobs.webhook", "herald.jobs.slack", "herald.jobs.push", "herald.jobs.sms",
+                "herald.jobs.log",
+            ])
         #expect(topology.retryExchange == "herald.retry")
         #expect(topology.retryQueue(for: .thirtySeconds) == "herald.retry.30s")
         #expect(topology.resultsQueue == "herald.results")

@@ -38,7 +38,7 @@ import Workers
         func run() async throws {
             let router = Router()
             router.post("hook") { request, _ -> Response in
-                let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
+                let key = HTTPField.Name("Idempotency-Key").flatMap { request.headers[$0] } ?? ""
                 let (status, retryAfter) = self.answer(key: key)
                 var headers = HTTPFields()
                 if let retryAfter { headers[.retryAfter] = retryAfter }

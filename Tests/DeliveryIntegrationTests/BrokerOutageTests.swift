@@ -30,7 +30,11 @@ struct BrokerOutageTests {
             for name in names {
                 try await api.create("Notification", name, spec: Manifests.notification(name, recipients: 100))
             }
-            _ = try await eventually("the sink to see 100 requests", timeout: 60) { sink.count } until: { $0 >= 100 }
+            _ = try await eventually("the sink to see 100 requests", timeout: 60) {
+                sink.count
+            } until: {
+                $0 >= 100
+            }
             try await node.control("stop_app")
             let seenAtStop = sink.count
             try await Task.sleep(for: .seconds(10))
@@ -44,7 +48,9 @@ struct BrokerOutageTests {
                     delivered += Int(try await api.get("Notification", name)?["status"]?["deliveries"]?["delivered"]?.intValue ?? 0)
                 }
                 return delivered
-            } until: { $0 == 600 }
+            } until: {
+                $0 == 600
+            }
             #expect(Set(sink.requests.map(\.key)).count == 600)
         }
     }

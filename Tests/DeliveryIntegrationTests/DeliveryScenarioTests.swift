@@ -95,7 +95,9 @@ struct DeliveryScenarioTests {
             try await api.create("Notification", "bad", spec: Manifests.notification("bad", recipients: 1))
             let status = try await eventually("Notification bad Failed", timeout: 30) {
                 try await api.get("Notification", "bad")?["status"] ?? .null
-            } until: { $0["phase"]?.stringValue == "Failed" }
+            } until: {
+                $0["phase"]?.stringValue == "Failed"
+            }
             #expect(status["deliveries"]?["failed"]?.intValue == 1)
             let delivery = try #require(try await api.deliveries(of: "bad").first)
             #expect(delivery["status"]?["phase"]?.stringValue == "Failed")
@@ -145,10 +147,14 @@ struct DeliveryScenarioTests {
 
             try await eventually("later to have 3 pending deliveries", timeout: 30) {
                 try await api.get("Notification", "later")?["status"]?["deliveries"]?["pending"]?.intValue ?? 0
-            } until: { $0 == 3 }
+            } until: {
+                $0 == 3
+            }
             let retrying = try await eventually("the delivery of retrying to be Retrying", timeout: 30) {
                 try await api.deliveries(of: "retrying").first?["status"] ?? .null
-            } until: { $0["phase"]?.stringValue == "Retrying" }
+            } until: {
+                $0["phase"]?.stringValue == "Retrying"
+            }
             #expect((retrying["attempts"]?.intValue ?? 0) >= 1)
 
             try await api.delete("Notification", "later")
@@ -158,7 +164,9 @@ struct DeliveryScenarioTests {
                 let a = try await api.get("Notification", "later")
                 let b = try await api.get("Notification", "retrying")
                 return a == nil && b == nil
-            } until: { $0 }
+            } until: {
+                $0
+            }
             // The retry was due 5 s after the first attempt (a 5 s backoff goes straight into the
             // 5 s delay tier, so the job waits in RabbitMQ, not in the controller); wait past it.
             try await Task.sleep(for: .seconds(8))

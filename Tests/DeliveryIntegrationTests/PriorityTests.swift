@@ -23,16 +23,22 @@ struct PriorityTests {
             let queue = "herald.jobs.webhook"
             _ = try await eventually("5,000 normal jobs waiting in \(queue)", timeout: 120, interval: .seconds(1)) {
                 try await vhost.readyMessages(queue)
-            } until: { $0 >= 5000 }
+            } until: {
+                $0 >= 5000
+            }
             try await api.create("Notification", "urgent", spec: Manifests.notification("urgent", recipients: 200, priority: "high"))
             _ = try await eventually("5,200 jobs waiting in \(queue)", timeout: 60, interval: .seconds(1)) {
                 try await vhost.readyMessages(queue)
-            } until: { $0 >= 5200 }
+            } until: {
+                $0 >= 5200
+            }
 
             _ = try processes.worker(broker: vhost.url, server: api.server, concurrency: 8)
             _ = try await eventually("the sink to see 1,000 requests", timeout: 120, interval: .milliseconds(200)) {
                 sink.count
-            } until: { $0 >= 1000 }
+            } until: {
+                $0 >= 1000
+            }
 
             let order = sink.requests.prefix(1000)
             let urgentPositions = order.enumerated().filter { $0.element.body.contains("\"n\":\"urgent\"") }.map(\.offset)
@@ -40,7 +46,9 @@ struct PriorityTests {
             // Ahead of most of the 5,000: all within the first 200 plus what the worker had
             // prefetched before they arrived, give or take the prefetch.
             let late = urgentPositions.filter { $0 >= 300 }
-            print("itest priority: urgent deliveries at positions \(urgentPositions.first ?? -1)…\(urgentPositions.last ?? -1) of the first 1,000")
+            print(
+                "itest priority: urgent deliveries at positions \(urgentPositions.first ?? -1)…\(urgentPositions.last ?? -1) of the first 1,000"
+            )
             #expect(late.isEmpty, "urgent deliveries arrived at positions \(late.prefix(20)) …")
         }
     }

@@ -19,7 +19,9 @@ struct ProcessFailureTests {
                 delivered[name] = Int(try await api.get("Notification", name)?["status"]?["deliveries"]?["delivered"]?.intValue ?? 0)
             }
             return delivered
-        } until: { $0.values.allSatisfy { $0 == each } }
+        } until: {
+            $0.values.allSatisfy { $0 == each }
+        }
     }
 
     /// (e) the worker process is SIGKILLed in the middle of 1,000 deliveries and a new one
@@ -36,7 +38,11 @@ struct ProcessFailureTests {
             for name in names {
                 try await api.create("Notification", name, spec: Manifests.notification(name, recipients: 100, sinkURL: sink.url))
             }
-            _ = try await eventually("the sink to see 300 requests", timeout: 60) { sink.count } until: { $0 >= 300 }
+            _ = try await eventually("the sink to see 300 requests", timeout: 60) {
+                sink.count
+            } until: {
+                $0 >= 300
+            }
             await first.kill()
             let seenAtKill = sink.count
             #expect(first.exitStatus == 128 + SIGKILL)
@@ -83,7 +89,11 @@ struct ProcessFailureTests {
             for name in names {
                 try await api.create("Notification", name, spec: Manifests.notification(name, recipients: 50))
             }
-            _ = try await eventually("the sink to see 40 requests", timeout: 60) { sink.count } until: { $0 >= 40 }
+            _ = try await eventually("the sink to see 40 requests", timeout: 60) {
+                sink.count
+            } until: {
+                $0 >= 40
+            }
             await leader.kill()
             #expect(sink.count < 200, "the run finished before the leader was killed")
             #expect(!standby.log.contains("became leader"))
@@ -108,11 +118,15 @@ struct ProcessFailureTests {
             try await api.create("Notification", "doomed", spec: Manifests.notification("doomed", recipients: 1))
             try await eventually("the delivery of doomed to be Retrying", timeout: 60) {
                 try await api.deliveries(of: "doomed").first?["status"]?["phase"]?.stringValue ?? ""
-            } until: { $0 == "Retrying" }
+            } until: {
+                $0 == "Retrying"
+            }
             try await api.delete("Notification", "doomed")
             try await eventually("doomed to be gone", timeout: 30) {
                 try await api.get("Notification", "doomed") == nil
-            } until: { $0 }
+            } until: {
+                $0
+            }
             try await Task.sleep(for: .seconds(7))
             #expect(sink.count == 1, "\(sink.count) requests: the retry after the delete was sent")
             #expect(worker.log.contains("dropped a delayed job"), "the worker never dropped the delayed job")

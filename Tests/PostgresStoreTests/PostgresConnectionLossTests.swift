@@ -7,7 +7,9 @@ import Testing
 extension PostgresTests {
     /// PostgreSQL goes away under open watches: calls fail as unavailable meanwhile, and once it
     /// is back the watches continue from their last event without missing any.
-    @Suite("PostgreSQL restarts", .enabled(if: PostgresTestEnvironment.control != nil, "set HERALD_TEST_POSTGRES_CTL (scripts/postgres-start.sh exports it)"))
+    @Suite(
+        "PostgreSQL restarts",
+        .enabled(if: PostgresTestEnvironment.control != nil, "set HERALD_TEST_POSTGRES_CTL (scripts/postgres-start.sh exports it)"))
     struct ConnectionLoss {
         @Test func restartInTheMiddleOfOpenWatches() async throws {
             try await PostgresTestEnvironment.withSchema { schema in
@@ -41,7 +43,8 @@ extension PostgresTests {
                 try await PostgresTestEnvironment.withStore(schema: schema, label: "watcher") { watcher in
                     try await PostgresTestEnvironment.withStore(schema: schema, label: "writer") { writer in
                         let first = try await writer.create(StoreContract.notification("first", namespace: "down"))
-                        let stream = try await watcher.watch(kind: "Notification", namespace: "down", options: .init(), after: first.resourceVersion)
+                        let stream = try await watcher.watch(
+                            kind: "Notification", namespace: "down", options: .init(), after: first.resourceVersion)
 
                         try await PostgresTestEnvironment.control("stop")
                         var restarted = false

@@ -3,7 +3,7 @@ import Store
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension PostgresTests {
@@ -30,11 +30,12 @@ extension PostgresTests {
                 #expect(b.lines.allSatisfy { !$0.hasPrefix("acquired") })
                 #expect(a.lines.contains { $0.hasPrefix("renewed") })
 
-                let lastVersionA = a.lines.compactMap { line -> Int64? in
-                    let parts = line.split(separator: " ")
-                    guard parts.count == 2, ["acquired", "renewed"].contains(parts[0]) else { return nil }
-                    return Int64(parts[1])
-                }.max() ?? 0
+                let lastVersionA =
+                    a.lines.compactMap { line -> Int64? in
+                        let parts = line.split(separator: " ")
+                        guard parts.count == 2, ["acquired", "renewed"].contains(parts[0]) else { return nil }
+                        return Int64(parts[1])
+                    }.max() ?? 0
                 #expect(acquiredA.hasPrefix("acquired"))
                 let killedAt = Date()
                 a.kill(SIGKILL)
@@ -60,8 +61,10 @@ final class LeaseHolderProcess: @unchecked Sendable {
 
     init(binary: URL, store: String, lease: String, holder: String, duration: Double) throws {
         process.executableURL = binary
-        process.arguments = ["lease-holder", "--store", store, "--name", lease, "--holder", holder, "--duration", String(duration),
-                             "--log-level", "error"]
+        process.arguments = [
+            "lease-holder", "--store", store, "--name", lease, "--holder", holder, "--duration", String(duration),
+            "--log-level", "error",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -124,25 +124,33 @@ extension PostgresTests {
         @Test func selectorsAndPaginationRunInSQL() async throws {
             try await PostgresTestEnvironment.withStore { store in
                 for i in 0..<30 {
-                    _ = try await store.create(StoreContract.notification(
-                        String(format: "p%02d", i), namespace: "sql", labels: ["parity": i % 2 == 0 ? "even" : "odd", "tier": "t\(i % 3)"]))
+                    _ = try await store.create(
+                        StoreContract.notification(
+                            String(format: "p%02d", i), namespace: "sql",
+                            labels: ["parity": i % 2 == 0 ? "even" : "odd", "tier": "t\(i % 3)"]))
                 }
                 var names: [String] = []
                 var token: String?
                 repeat {
-                    let page = try await store.list(kind: "Notification", namespace: "sql", options: .init(
-                        labelSelector: try LabelSelector(parsing: "parity=even,tier in (t0,t1)"), limit: 4, continueToken: token))
+                    let page = try await store.list(
+                        kind: "Notification", namespace: "sql",
+                        options: .init(
+                            labelSelector: try LabelSelector(parsing: "parity=even,tier in (t0,t1)"), limit: 4, continueToken: token))
                     #expect(page.items.count <= 4)
                     names += page.items.map(\.name)
                     token = page.continueToken
                 } while token != nil
                 let expected = (0..<30).filter { $0 % 2 == 0 && $0 % 3 != 2 }.map { String(format: "p%02d", $0) }
                 #expect(names == expected)
-                let byName = try await store.list(kind: "Notification", namespace: nil, options: .init(
-                    fieldSelector: try FieldSelector(parsing: "metadata.name=p07")))
+                let byName = try await store.list(
+                    kind: "Notification", namespace: nil,
+                    options: .init(
+                        fieldSelector: try FieldSelector(parsing: "metadata.name=p07")))
                 #expect(byName.items.map(\.namespace) == ["sql"])
-                let notOdd = try await store.list(kind: "Notification", namespace: "sql", options: .init(
-                    labelSelector: try LabelSelector(parsing: "parity notin (odd),!missing")))
+                let notOdd = try await store.list(
+                    kind: "Notification", namespace: "sql",
+                    options: .init(
+                        labelSelector: try LabelSelector(parsing: "parity notin (odd),!missing")))
                 #expect(notOdd.items.count == 15)
             }
         }

@@ -6,7 +6,7 @@ import Store
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The cluster the tests use: `eval "$(scripts/postgres-start.sh)"` exports these.
@@ -86,9 +86,10 @@ enum PostgresTestEnvironment {
     }
 
     /// Runs `body` with a started store on `schema` (one "API server"), shut down afterwards.
-    static func withStore(schema: String, window: Int = 50_000, label: String = "test",
-                          _ body: (PostgresStore) async throws -> Void) async throws
-    {
+    static func withStore(
+        schema: String, window: Int = 50_000, label: String = "test",
+        _ body: (PostgresStore) async throws -> Void
+    ) async throws {
         let store = try await makeStore(schema: schema, window: window, label: label)
         do {
             try await body(store)
@@ -127,8 +128,9 @@ enum PostgresTestEnvironment {
         if config.tls == .prefer { config.tls = .disable }
         let logger = Logger(label: "herald.test.admin")
         let connection = try await PostgresConnection.connect(
-            configuration: .init(host: config.host, port: config.port, username: config.username, password: config.password,
-                                 database: config.database, tls: .disable),
+            configuration: .init(
+                host: config.host, port: config.port, username: config.username, password: config.password,
+                database: config.database, tls: .disable),
             id: 1, logger: logger)
         defer { Task { try? await connection.close() } }
         try await body(connection, logger)

@@ -78,8 +78,9 @@ actor EmbeddedCore {
                     touched.insert(name)
                 }
             case .failed(let reason):
-                failures.append(PublishFailure(
-                    index: index, exchange: message.exchange, routingKey: message.routingKey, reason: reason))
+                failures.append(
+                    PublishFailure(
+                        index: index, exchange: message.exchange, routingKey: message.routingKey, reason: reason))
             }
         }
         for name in touched { dispatch(name) }
@@ -145,11 +146,12 @@ actor EmbeddedCore {
             consumer.unacked[tag] = message
             // A finished mailbox means the consumer is being cancelled; the message stays in
             // `unacked` and goes back to the queue with the others.
-            consumer.mailbox.push(Delivery(
-                body: message.body, queue: name, exchange: message.exchange, routingKey: message.routingKey,
-                headers: message.headers, priority: message.priority, redelivered: message.redelivered,
-                deliveryTag: tag, messageID: message.messageID, correlationID: message.correlationID,
-                generation: 0))
+            consumer.mailbox.push(
+                Delivery(
+                    body: message.body, queue: name, exchange: message.exchange, routingKey: message.routingKey,
+                    headers: message.headers, priority: message.priority, redelivered: message.redelivered,
+                    deliveryTag: tag, messageID: message.messageID, correlationID: message.correlationID,
+                    generation: 0))
         }
     }
 
@@ -167,7 +169,10 @@ actor EmbeddedCore {
         guard let consumer = consumers[id], let queue = queues[consumer.queue] else { return }
         let settled = try take(tag, multiple: multiple, from: consumer)
         if requeue {
-            queue.requeueAtFront(settled.map { var message = $0; message.redelivered = true; return message })
+            queue.requeueAtFront(
+                settled.map {
+                    var message = $0; message.redelivered = true; return message
+                })
         } else {
             for message in settled { deadLetter(message, from: queue, reason: "rejected") }
         }

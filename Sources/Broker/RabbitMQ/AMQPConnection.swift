@@ -2,9 +2,9 @@ internal import CRabbitMQ
 internal import CRabbitMQShim
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One librabbitmq connection. librabbitmq is not thread-safe, so an instance belongs to the

@@ -283,11 +283,12 @@ final class ConsumerSession: ConnectionRole {
         guard let assembly = assemblies.removeValue(forKey: channel) else { return }
         let consumer = assembly.consumer
         let properties = assembly.properties
-        consumer.subscription.shared.mailbox.push(Delivery(
-            body: assembly.body, queue: consumer.queue, exchange: assembly.exchange, routingKey: assembly.routingKey,
-            headers: properties.headers, priority: properties.priority, redelivered: assembly.redelivered,
-            deliveryTag: assembly.tag, messageID: properties.messageID, correlationID: properties.correlationID,
-            generation: consumer.generation))
+        consumer.subscription.shared.mailbox.push(
+            Delivery(
+                body: assembly.body, queue: consumer.queue, exchange: assembly.exchange, routingKey: assembly.routingKey,
+                headers: properties.headers, priority: properties.priority, redelivered: assembly.redelivered,
+                deliveryTag: assembly.tag, messageID: properties.messageID, correlationID: properties.correlationID,
+                generation: consumer.generation))
     }
 
     func channelClosed(_ channel: UInt16, code: UInt16, text: String, connection: AMQPConnection) throws(AMQPFailure) {

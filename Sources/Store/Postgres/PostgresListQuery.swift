@@ -11,9 +11,10 @@ struct PostgresListQuery {
 
     /// The statement returns one row per object — `(rv, body)` — or a single `(rv, NULL)` row when
     /// nothing matches. rv and objects come from the same statement, hence the same snapshot.
-    static func make(kind: String, namespace: String?, options: ListOptions, definition: KindDefinition?,
-                     after: ContinueToken?, limit: Int?) -> PostgresQuery
-    {
+    static func make(
+        kind: String, namespace: String?, options: ListOptions, definition: KindDefinition?,
+        after: ContinueToken?, limit: Int?
+    ) -> PostgresQuery {
         var q = PostgresListQuery()
         q.conditions.append("kind = \(q.bind(kind))")
         if let ns = namespace {
@@ -28,7 +29,8 @@ struct PostgresListQuery {
         if let after {
             q.conditions.append("(namespace, name) > (\(q.bind(after.namespace)), \(q.bind(after.name)))")
         }
-        var inner = "SELECT namespace, name, body FROM objects WHERE " + q.conditions.joined(separator: " AND ")
+        var inner =
+            "SELECT namespace, name, body FROM objects WHERE " + q.conditions.joined(separator: " AND ")
             + " ORDER BY namespace, name"
         if let limit { inner += " LIMIT \(q.bind(Int64(limit)))" }
         let sql = """

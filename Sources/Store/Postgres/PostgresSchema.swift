@@ -13,88 +13,92 @@ enum PostgresSchema {
     }
 
     static let migrations: [Migration] = [
-        Migration(version: 1, name: "objects, owners, revision log, leases", statements: [
-            // One row holds the newest resourceVersion. Writers lock it for their whole transaction,
-            // so commit order is resourceVersion order and no reader ever sees a gap fill in later.
-            """
-            CREATE TABLE revision (
-                singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-                rv bigint NOT NULL
-            )
-            """,
-            "INSERT INTO revision (singleton, rv) VALUES (true, 0)",
-            // Every event with rv > compacted_through is still in `log`.
-            """
-            CREATE TABLE log_compaction (
-                singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-                compacted_through bigint NOT NULL
-            )
-            """,
-            "INSERT INTO log_compaction (singleton, compacted_through) VALUES (true, 0)",
-            """
-            CREATE TABLE objects (
-                kind text COLLATE "C" NOT NULL,
-                namespace text COLLATE "C" NOT NULL,
-                name text COLLATE "C" NOT NULL,
-                uid text NOT NULL,
-                rv bigint NOT NULL,
-                labels jsonb NOT NULL DEFAULT '{}',
-                fields jsonb NOT NULL DEFAULT '{}',
-                body bytea NOT NULL,
-                PRIMARY KEY (kind, namespace, name)
-            )
-            """,
-            // Keys compare bytewise (COLLATE "C"), as in the embedded store, whatever the database's
-            // locale: list order and continue tokens then agree across backends, and the index is cheaper.
-            // uid: owner lookups for garbage collection; (kind, name): metadata.name across namespaces.
-            "CREATE INDEX objects_uid ON objects (uid)",
-            "CREATE INDEX objects_kind_name ON objects (kind, name)",
-            // Label selectors use @> (=, in) and ? (exists); selectable fields use @> on `fields`.
-            "CREATE INDEX objects_labels ON objects USING gin (labels)",
-            "CREATE INDEX objects_fields ON objects USING gin (fields)",
-            """
-            CREATE TABLE owners (
-                owner_uid text NOT NULL,
-                kind text NOT NULL,
-                namespace text NOT NULL,
-                name text NOT NULL,
-                PRIMARY KEY (owner_uid, kind, namespace, name)
-            )
-            """,
-            "CREATE INDEX owners_dependent ON owners (kind, namespace, name)",
-            """
-            CREATE TABLE log (
-                rv bigint PRIMARY KEY,
-                type text NOT NULL,
-                kind text NOT NULL,
-                namespace text NOT NULL,
-                name text NOT NULL,
-                body bytea NOT NULL,
-                previous bytea,
-                committed_at timestamptz NOT NULL DEFAULT now()
-            )
-            """,
-            """
-            CREATE TABLE leases (
-                name text PRIMARY KEY,
-                holder text NOT NULL,
-                version bigint NOT NULL,
-                expires double precision NOT NULL,
-                duration double precision NOT NULL
-            )
-            """,
-            // Which selectable fields `objects.fields` was computed with, per kind (see refreshFields).
-            "CREATE TABLE selectable_fields (kind text PRIMARY KEY, signature text NOT NULL)",
-        ]),
-        Migration(version: 2, name: "status writes update objects in place (HOT)", statements: [
-            // A status write changes `fields` (status.phase), so with `fields` indexed every write
-            // inserted entries into all five indexes. Unindexed, a write that keeps labels and
-            // uid is a heap-only update when its page has room, which the fill factor leaves.
-            // Field selectors still filter in SQL, within the (kind, namespace) key range; the
-            // Kubernetes API server does not index them either.
-            "DROP INDEX IF EXISTS objects_fields",
-            "ALTER TABLE objects SET (fillfactor = 70)",
-        ]),
+        Migration(
+            version: 1, name: "objects, owners, revision log, leases",
+            statements: [
+                // One row holds the newest resourceVersion. Writers lock it for their whole transaction,
+                // so commit order is resourceVersion order and no reader ever sees a gap fill in later.
+                """
+                CREATE TABLE revision (
+                    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+                    rv bigint NOT NULL
+                )
+                """,
+                "INSERT INTO revision (singleton, rv) VALUES (true, 0)",
+                // Every event with rv > compacted_through is still in `log`.
+                """
+                CREATE TABLE log_compaction (
+                    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+                    compacted_through bigint NOT NULL
+                )
+                """,
+                "INSERT INTO log_compaction (singleton, compacted_through) VALUES (true, 0)",
+                """
+                CREATE TABLE objects (
+                    kind text COLLATE "C" NOT NULL,
+                    namespace text COLLATE "C" NOT NULL,
+                    name text COLLATE "C" NOT NULL,
+                    uid text NOT NULL,
+                    rv bigint NOT NULL,
+                    labels jsonb NOT NULL DEFAULT '{}',
+                    fields jsonb NOT NULL DEFAULT '{}',
+                    body bytea NOT NULL,
+                    PRIMARY KEY (kind, namespace, name)
+                )
+                """,
+                // Keys compare bytewise (COLLATE "C"), as in the embedded store, whatever the database's
+                // locale: list order and continue tokens then agree across backends, and the index is cheaper.
+                // uid: owner lookups for garbage collection; (kind, name): metadata.name across namespaces.
+                "CREATE INDEX objects_uid ON objects (uid)",
+                "CREATE INDEX objects_kind_name ON objects (kind, name)",
+                // Label selectors use @> (=, in) and ? (exists); selectable fields use @> on `fields`.
+                "CREATE INDEX objects_labels ON objects USING gin (labels)",
+                "CREATE INDEX objects_fields ON objects USING gin (fields)",
+                """
+                CREATE TABLE owners (
+                    owner_uid text NOT NULL,
+                    kind text NOT NULL,
+                    namespace text NOT NULL,
+                    name text NOT NULL,
+                    PRIMARY KEY (owner_uid, kind, namespace, name)
+                )
+                """,
+                "CREATE INDEX owners_dependent ON owners (kind, namespace, name)",
+                """
+                CREATE TABLE log (
+                    rv bigint PRIMARY KEY,
+                    type text NOT NULL,
+                    kind text NOT NULL,
+                    namespace text NOT NULL,
+                    name text NOT NULL,
+                    body bytea NOT NULL,
+                    previous bytea,
+                    committed_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE leases (
+                    name text PRIMARY KEY,
+                    holder text NOT NULL,
+                    version bigint NOT NULL,
+                    expires double precision NOT NULL,
+                    duration double precision NOT NULL
+                )
+                """,
+                // Which selectable fields `objects.fields` was computed with, per kind (see refreshFields).
+                "CREATE TABLE selectable_fields (kind text PRIMARY KEY, signature text NOT NULL)",
+            ]),
+        Migration(
+            version: 2, name: "status writes update objects in place (HOT)",
+            statements: [
+                // A status write changes `fields` (status.phase), so with `fields` indexed every write
+                // inserted entries into all five indexes. Unindexed, a write that keeps labels and
+                // uid is a heap-only update when its page has room, which the fill factor leaves.
+                // Field selectors still filter in SQL, within the (kind, namespace) key range; the
+                // Kubernetes API server does not index them either.
+                "DROP INDEX IF EXISTS objects_fields",
+                "ALTER TABLE objects SET (fillfactor = 70)",
+            ]),
     ]
 
     /// Applies missing migrations and recomputes `fields` for kinds whose selectable fields changed.
@@ -120,7 +124,8 @@ enum PostgresSchema {
             }
             if let newest = applied.max(), newest > (migrations.last?.version ?? 0) {
                 throw StoreError.unavailable(
-                    "the database schema is at version \(newest), newer than this Herald knows (\(migrations.last?.version ?? 0)): upgrade Herald")
+                    "the database schema is at version \(newest), newer than this Herald knows (\(migrations.last?.version ?? 0)): upgrade Herald"
+                )
             }
             for migration in migrations where !applied.contains(migration.version) {
                 for statement in migration.statements {

@@ -43,9 +43,10 @@ public final class PostgresStore: Store, Service {
         var task: Task<Void, Never>?
     }
 
-    public init(configuration: PostgresStoreConfiguration, kinds: KindRegistry = .herald,
-                logger: Logger = Logger(label: "herald.store.postgres"))
-    {
+    public init(
+        configuration: PostgresStoreConfiguration, kinds: KindRegistry = .herald,
+        logger: Logger = Logger(label: "herald.store.postgres")
+    ) {
         self.kinds = kinds
         self.configuration = configuration
         var log = logger
@@ -110,7 +111,8 @@ public final class PostgresStore: Store, Service {
         while !isReady {
             if ContinuousClock.now >= deadline {
                 throw StoreError.unavailable(
-                    "PostgreSQL at \(configuration.redactedDescription) did not become ready within \(timeout): is it running, and are the credentials right?")
+                    "PostgreSQL at \(configuration.redactedDescription) did not become ready within \(timeout): is it running, and are the credentials right?"
+                )
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -162,13 +164,15 @@ public final class PostgresStore: Store, Service {
     }
 
     var notReady: StoreError {
-        .unavailable("the PostgreSQL store is not ready: it is starting, or PostgreSQL at \(configuration.redactedDescription) is unreachable")
+        .unavailable(
+            "the PostgreSQL store is not ready: it is starting, or PostgreSQL at \(configuration.redactedDescription) is unreachable")
     }
 
     /// Runs `body` on a pooled connection, within the configured timeout, mapping failures.
-    func perform<T: Sendable>(_ what: String, timeout: Swift.Duration? = nil,
-                              _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T
-    {
+    func perform<T: Sendable>(
+        _ what: String, timeout: Swift.Duration? = nil,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await awaitReady()
         return try await withDeadline(timeout ?? currentTimeout, what) {
             try await self.client.withConnection { c in

@@ -43,7 +43,8 @@ public struct PostgresStoreConfiguration: Sendable {
     /// Parses a `postgres://` or `postgresql://` URL.
     public init(url text: String) throws(PostgresConfigurationError) {
         guard let url = URLComponents(string: text), let scheme = url.scheme, ["postgres", "postgresql"].contains(scheme) else {
-            throw PostgresConfigurationError("the store URL must look like postgres://USER:PASS@HOST:PORT/DB (got \"\(Self.redact(text))\")")
+            throw PostgresConfigurationError(
+                "the store URL must look like postgres://USER:PASS@HOST:PORT/DB (got \"\(Self.redact(text))\")")
         }
         guard let host = url.host, !host.isEmpty else {
             throw PostgresConfigurationError("the store URL has no host: use postgres://USER:PASS@HOST:PORT/DB")
@@ -63,7 +64,8 @@ public struct PostgresStoreConfiguration: Sendable {
                 tls = mode
             case "schema":
                 guard Self.isPlainIdentifier(value) else {
-                    throw PostgresConfigurationError("schema must be letters, digits and underscores, starting with a letter (got \"\(value)\")")
+                    throw PostgresConfigurationError(
+                        "schema must be letters, digits and underscores, starting with a letter (got \"\(value)\")")
                 }
                 // PostgreSQL folds unquoted identifiers to lower case; do it here so names match everywhere.
                 schema = value.lowercased()

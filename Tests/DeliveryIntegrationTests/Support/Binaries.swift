@@ -18,6 +18,7 @@ enum Binaries {
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
         throw IntegrationFailure(
-            "the herald executable was not found in \(candidates.map(\.path)); run `swift build --build-tests` first (it builds herald) or set HERALD_BIN_DIR")
+            "the herald executable was not found in \(candidates.map(\.path)); run `swift build --build-tests` first (it builds herald) or set HERALD_BIN_DIR"
+        )
     }
 }

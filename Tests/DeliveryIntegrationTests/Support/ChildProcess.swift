@@ -95,7 +95,9 @@ final class ChildProcess: Sendable {
         try await eventually("\(name) to listen (log: \(logPath))", timeout: timeout) {
             if let status = exitStatus { throw IntegrationFailure("\(name) exited with \(status):\n\(log.suffix(3000))") }
             return Self.listeningPort(in: log) ?? 0
-        } until: { $0 > 0 }
+        } until: {
+            $0 > 0
+        }
     }
 
     /// Waits for a log line containing `text`; fails early if the process exits.
@@ -103,7 +105,9 @@ final class ChildProcess: Sendable {
         _ = try await eventually("\(name) to log \"\(text)\" (log: \(logPath))", timeout: timeout) {
             if let status = exitStatus { throw IntegrationFailure("\(name) exited with \(status):\n\(log.suffix(3000))") }
             return log.contains(text)
-        } until: { $0 }
+        } until: {
+            $0
+        }
     }
 
     static func listeningPort(in log: String) -> Int? {

@@ -55,7 +55,9 @@ struct HeraldClient: Sendable {
     func waitDelivered(_ name: String, timeout: Double) async throws -> JSON {
         let last = try await eventually("Notification \(name) Delivered", timeout: timeout, interval: .milliseconds(200)) {
             try await get("Notification", name)?["status"] ?? .null
-        } until: { $0.conditionStatus("Delivered") == "True" }
+        } until: {
+            $0.conditionStatus("Delivered") == "True"
+        }
         return last
     }
 }

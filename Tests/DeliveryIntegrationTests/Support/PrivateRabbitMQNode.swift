@@ -31,7 +31,7 @@ struct PrivateRabbitMQNode: Sendable {
                     scripts.appendingPathComponent("rabbitmq-start.sh").path, [],
                     environment: ["HERALD_RABBITMQ_DIR": directory, "HERALD_RABBITMQ_PORT": String(port)])
                 break
-            } catch where attempt < 3 {
+            } catch  where attempt < 3 {
                 continue
             }
         }

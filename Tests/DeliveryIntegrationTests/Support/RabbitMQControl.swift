@@ -51,13 +51,14 @@ enum RabbitMQControl {
         let log = try IntegrationEnvironment.scratchDirectory("cmd").appendingPathComponent("output").path
         let result: Result<Int32, any Error> = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: Result {
-                    let child = try ChildProcess(
-                        name: executable, executable: executable, arguments: arguments, logPath: log, environment: environment)
-                    var raw: Int32 = 0
-                    while waitpid(child.pid, &raw, 0) == -1, errno == EINTR {}
-                    return (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
-                })
+                continuation.resume(
+                    returning: Result {
+                        let child = try ChildProcess(
+                            name: executable, executable: executable, arguments: arguments, logPath: log, environment: environment)
+                        var raw: Int32 = 0
+                        while waitpid(child.pid, &raw, 0) == -1, errno == EINTR {}
+                        return (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+                    })
             }
         }
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

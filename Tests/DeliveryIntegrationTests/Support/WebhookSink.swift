@@ -71,7 +71,9 @@ final class WebhookSink: Sendable {
         task.withLock { $0 = Task { try await app.runService() } }
         _ = try await eventually("the webhook sink to listen", timeout: 20, interval: .milliseconds(10)) {
             port.withLock { $0 }
-        } until: { $0 > 0 }
+        } until: {
+            $0 > 0
+        }
     }
 
     func stop() async {
