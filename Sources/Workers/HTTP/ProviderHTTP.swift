@@ -20,9 +20,11 @@ struct ProviderHTTP {
     static let maxBody = 256 * 1024
 
     /// Sends and reads the whole (bounded) response; transport failures become transient
-    /// `DeliveryError`s (`Timeout`, `ConnectionFailed`, `TLSError`, `HTTPError`).
+    /// `DeliveryError`s (`Timeout`, `ConnectionFailed`, `TLSError`, `HTTPError`). `provider`
+    /// names the other end in those errors and is built only for one (a webhook's redacted URL
+    /// costs a URL parse per send otherwise).
     static func perform(
-        _ client: HTTPClient, _ request: HTTPClientRequest, timeout: Double, provider: String
+        _ client: HTTPClient, _ request: HTTPClientRequest, timeout: Double, provider: @autoclosure () -> String
     ) async throws(DeliveryError) -> Response {
         do {
             let response = try await client.execute(request, deadline: .now() + .nanoseconds(Int64(timeout * 1e9)))
@@ -30,7 +32,7 @@ struct ProviderHTTP {
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             return Response(status: Int(response.status.code), headers: response.headers, body: bytes)
         } catch {
-            throw transportError(error, provider: provider, timeout: timeout)
+            throw transportError(error, provider: provider(), timeout: timeout)
         }
     }
 
