@@ -47,6 +47,18 @@ import Testing
         #expect(throws: DeliveryError.self) { try StandardWebhookSigner(secret: "whsec_!!") }
     }
 
+    @Test func cachedSignersSignAsFreshOnes() throws {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let body = Array(#"{"test": 2432232314}"#.utf8)
+        for _ in 0..<2 {
+            let signer = try StandardWebhookSigner.cached(secret: secret)
+            let sig = signer.signature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body)
+            #expect(sig == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        }
+        // A bad secret is refused every time, never cached.
+        for _ in 0..<2 { #expect(throws: DeliveryError.self) { try StandardWebhookSigner.cached(secret: "whsec_!!") } }
+    }
+
     @Test func mimeHeaders() {
         let subject = MIMEMessage.encodeHeaderText("Bienvenue, Zoë — ça va? 🎉 " + String(repeating: "é", count: 40))
         #expect(subject.hasPrefix("=?UTF-8?B?"))

@@ -37,7 +37,7 @@ public struct WebhookDriver: ChannelDriver {
         request.headers.replaceOrAdd(name: "Idempotency-Key", value: job.idempotencyKey)
         request.headers.replaceOrAdd(name: "X-Correlation-ID", value: job.correlationID)
         if context.settings["signingSecretRef"] != nil {
-            let signer = try StandardWebhookSigner(secret: try await context.secretString("signingSecretRef", defaultKey: "secret"))
+            let signer = try StandardWebhookSigner.cached(secret: try await context.secretString("signingSecretRef", defaultKey: "secret"))
             let timestamp = Int(context.clock.date().timeIntervalSince1970)
             for (name, value) in signer.headers(id: job.idempotencyKey, timestamp: timestamp, body: body) {
                 request.headers.replaceOrAdd(name: name, value: value)
