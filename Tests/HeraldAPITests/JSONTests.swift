@@ -23,6 +23,21 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSON.parse(deep) }
     }
 
+    /// Objects are built from one members buffer shared by the whole document.
+    @Test func nestedObjectsKeepTheirOwnMembers() throws {
+        let j = try JSON.parse(#"{"a":{"b":{"c":1},"d":[{"e":2},{}]},"f":3,"a2":{},"f":4}"#)
+        #expect(j["a"]?["b"]?["c"] == 1)
+        #expect(j["a"]?["d"]?.arrayValue?.count == 2)
+        #expect(j["a"]?["d"]?.arrayValue?.first?["e"] == 2)
+        #expect(j.objectValue?.count == 3)
+        #expect(j["a"]?.objectValue?.count == 2)
+        // A repeated key keeps its last value.
+        #expect(j["f"] == 4)
+        // A failed object does not leave members behind for the next parse.
+        #expect(throws: JSONParseError.self) { try JSON.parse(#"{"x":{"y":1,"z":}}"#) }
+        #expect(try JSON.parse(#"{"k":true}"#).objectValue?.count == 1)
+    }
+
     @Test func integersStayIntegers() throws {
         #expect(try JSON.parse("9007199254740993") == .int(9_007_199_254_740_993))
         #expect(JSON.int(3).serializedString() == "3")

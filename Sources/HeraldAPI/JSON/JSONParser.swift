@@ -27,6 +27,10 @@ struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
+    /// The members of the objects being read, innermost last: an object's dictionary is built
+    /// once its size is known, at that size, instead of growing (and rehashing every key) as
+    /// members arrive. One buffer for the whole document, reused by every object in it.
+    var members: [(String, JSON)] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -94,12 +98,13 @@ struct JSONParser {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var object: [String: JSON] = [:]
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(object)
+            return .object([:])
         }
+        let first = members.count
+        // On a parse error the whole document is abandoned, members and all.
         while true {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -110,7 +115,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipSpace()
-            object[key] = try parseValue()
+            members.append((key, try parseValue()))
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -119,6 +124,10 @@ struct JSONParser {
             }
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
+                var object: [String: JSON] = Dictionary(minimumCapacity: members.count - first)
+                // In order, so that a repeated key keeps its last value.
+                for (key, value) in members[first...] { object[key] = value }
+                members.removeSubrange(first...)
                 return .object(object)
             }
             throw fail("expected ',' or '}'")
