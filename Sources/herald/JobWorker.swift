@@ -8,7 +8,7 @@ import Workers
 /// The worker role: consumes `herald.jobs.<type>` queues with manual acks and a prefetch, runs
 /// each job through the `JobProcessor`, reports one result per attempt to `herald.results`, then
 /// acks the job (acks coalesced too, `AckCoalescer`). Results that finish while a publish is in
-/// flight are packed into one message for the next (`ResultPacker`, `MessageBatcher`), so the
+/// flight are packed into one message for the next (`ResultPacker`, `GroupCommit`), so the
 /// broker handles a message per pack rather than per delivery. A job is acked only after the
 /// message carrying its result is confirmed, so a crash in between redelivers it (at-least-once;
 /// the idempotency key makes the repeat visible to the provider, and the controller ignores a
@@ -39,8 +39,7 @@ struct JobWorker: Service {
 
     func run() async throws {
         let packer = ResultPacker(queue: broker.topology.resultsQueue)
-        let results = MessageBatcher<ResultPacker.Entry>(
-            send: { [broker] in try await broker.publish($0) }, pack: { packer.messages($0) })
+        let results = GroupCommit<ResultPacker.Entry>(allOrNothing: { [broker] in try await broker.publish(packer.messages($0)) })
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for type in types {
@@ -51,7 +50,7 @@ struct JobWorker: Service {
         logger.info("worker stopped")
     }
 
-    private func consume(_ type: JobType, _ results: MessageBatcher<ResultPacker.Entry>) async {
+    private func consume(_ type: JobType, _ results: GroupCommit<ResultPacker.Entry>) async {
         let queue = broker.topology.jobsQueue(for: type)
         var failures = 0
         while !Task.isCancelled {
@@ -91,7 +90,7 @@ struct JobWorker: Service {
         }
     }
 
-    private func handle(_ delivery: Broker.Delivery, _ results: MessageBatcher<ResultPacker.Entry>) async throws {
+    private func handle(_ delivery: Broker.Delivery, _ results: GroupCommit<ResultPacker.Entry>) async throws {
         let job: DeliveryJob
         do {
             job = try DeliveryJob.decode(delivery.body)
@@ -112,7 +111,7 @@ struct JobWorker: Service {
         }
         let result = await processor.process(job)
         // Encoded here, by the job's own task, so the flush only joins bytes.
-        try await results.publish(
+        try await results.submit(
             ResultPacker.Entry(
                 encoded: result.encoded(), messageID: "\(job.deliveryUID).\(job.attempt)", correlationID: job.correlationID))
     }

@@ -80,11 +80,11 @@ import Testing
     @Test(arguments: [false, true]) func everyWaiterHearsTheOutcome(fail: Bool) async throws {
         let send = GatedSend(fail: fail)
         let packer = ResultPacker(queue: "q", maxResults: 4)
-        let batcher = MessageBatcher<ResultPacker.Entry>(send: { try await send.send($0) }, pack: { packer.messages($0) })
+        let batcher = GroupCommit<ResultPacker.Entry>(allOrNothing: { try await send.send(packer.messages($0)) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    try await batcher.publish(Self.entry(0))
+                    try await batcher.submit(Self.entry(0))
                     send.outcomes.withLock { $0[0] = true }
                 } catch { send.outcomes.withLock { $0[0] = false } }
             }
@@ -93,12 +93,12 @@ import Testing
             for i in 1...10 {
                 group.addTask {
                     do {
-                        try await batcher.publish(Self.entry(i))
+                        try await batcher.submit(Self.entry(i))
                         send.outcomes.withLock { $0[i] = true }
                     } catch { send.outcomes.withLock { $0[i] = false } }
                 }
             }
-            while batcher.state.withLock({ $0.pending.count }) < 10 { try await Task.sleep(for: .milliseconds(5)) }
+            while batcher.waiting < 10 { try await Task.sleep(for: .milliseconds(5)) }
             await send.release()
             try await group.waitForAll()
         }
