@@ -90,12 +90,17 @@ import Testing
         let p = JobProcessor(
             drivers: [WebhookDriver(client: .shared)], secrets: InMemorySecretResolver([]), clock: clock,
             metrics: WorkerMetrics(factory: metrics), logger: Fixtures.quietLogger)
-        let r = await p.process(Fixtures.job(spec: ["webhook": ["url": "http://127.0.0.1:9/x", "signingSecretRef": ["name": "nope", "key": "secret"]]]))
+        let r = await p.process(
+            Fixtures.job(spec: ["webhook": ["url": "http://127.0.0.1:9/x", "signingSecretRef": ["name": "nope", "key": "secret"]]]))
         #expect(r.outcome == .transient && r.code == "SecretNotFound" && r.message.contains("default/nope"))
     }
 
     @Test func secretDataNeverPrintsValues() {
-        let s = SecretData(resource: Resource(["apiVersion": "herald.dev/v1alpha1", "kind": "Secret", "metadata": ["name": "s", "namespace": "default"], "stringData": ["password": "hunter2"]]))
+        let s = SecretData(
+            resource: Resource([
+                "apiVersion": "herald.dev/v1alpha1", "kind": "Secret", "metadata": ["name": "s", "namespace": "default"],
+                "stringData": ["password": "hunter2"],
+            ]))
         #expect(s.string("password") == "hunter2")
         #expect(!"\(s)".contains("hunter2") && !String(reflecting: s).contains("hunter2"))
     }

@@ -5,7 +5,12 @@ import Testing
 @Suite struct JobProtocolTests {
     static let job = DeliveryJob(
         deliveryUID: "0b8e2c1e-uid", namespace: "default", delivery: "welcome-ada-hooks", notification: "welcome-ada", attempt: 2,
-        channel: JobChannel(name: "hooks", type: "webhook", spec: ["type": "webhook", "webhook": ["url": "https://x/hook", "signingSecretRef": ["name": "hooks", "key": "secret"]], "timeout": "5s"]),
+        channel: JobChannel(
+            name: "hooks", type: "webhook",
+            spec: [
+                "type": "webhook", "webhook": ["url": "https://x/hook", "signingSecretRef": ["name": "hooks", "key": "secret"]],
+                "timeout": "5s",
+            ]),
         template: ["webhook": ["body": "{\"n\":\"{{name}}\"}"], "locales": ["fr": ["webhook": ["body": "{}"]]]],
         variables: ["name": "Ada", "n": 3, "f": 1.5, "ok": true, "list": [1, "a"], "nil": .null],
         recipient: JobRecipient(name: "ada", address: ["webhook": "https://ada/hook"], locale: "fr-CA", timezone: "Europe/Paris"),
@@ -29,7 +34,8 @@ import Testing
         let r = DeliveryResult(
             deliveryUID: "u", attempt: 3, outcome: .permanent, code: "Unregistered", message: "gone", providerMessageID: "p",
             retryAfter: 2.5, renderedDigest: "sha256:00",
-            timings: DeliveryTimings(startedAt: start, finishedAt: start.addingTimeInterval(0.5), renderSeconds: 0.001, waitSeconds: 0, sendSeconds: 0.4),
+            timings: DeliveryTimings(
+                startedAt: start, finishedAt: start.addingTimeInterval(0.5), renderSeconds: 0.001, waitSeconds: 0, sendSeconds: 0.4),
             staleAddress: StaleAddress(channelType: "fcm", kind: "deviceToken", value: "tok", reason: "UNREGISTERED"), circuit: .halfOpen)
         let back = try DeliveryResult.decode(r.encoded())
         #expect(back.staleAddress == r.staleAddress && back.circuit == .halfOpen && back.retryAfter == 2.5)
@@ -45,7 +51,9 @@ import Testing
         #expect(throws: JobDecodingError(field: "attempt", problem: "must be an integer, got string")) { try DeliveryJob(json: json) }
         json = Self.job.json
         json["recipient"] = ["address": [:], "locale": 5]
-        #expect(throws: JobDecodingError(field: "recipient.locale", problem: "must be a string, got integer")) { try DeliveryJob(json: json) }
+        #expect(throws: JobDecodingError(field: "recipient.locale", problem: "must be a string, got integer")) {
+            try DeliveryJob(json: json)
+        }
         json = Self.job.json
         json["priority"] = "urgent"
         #expect(throws: JobDecodingError.self) { try DeliveryJob(json: json) }

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldAPI
 import Synchronization
+import Testing
 
 /// Python test peers (Tests/peers): real protocol implementations written by others
 /// (aiosmtpd, standardwebhooks, http_ece, py_vapid, PyJWT, hypercorn) that judge what Herald
@@ -30,7 +31,8 @@ enum Peers {
         }
     }
 
-    static let skipReason: Comment = "python3 test peers unavailable: `pip install aiosmtpd standardwebhooks http_ece py_vapid pyjwt cryptography hypercorn` failed"
+    static let skipReason: Comment =
+        "python3 test peers unavailable: `pip install aiosmtpd standardwebhooks http_ece py_vapid pyjwt cryptography hypercorn` failed"
 
     static func run(_ argv: [String]) -> Bool {
         let p = Process()
@@ -49,8 +51,6 @@ enum Peers {
         return dir
     }
 }
-
-import Testing
 
 struct PeerError: Error, CustomStringConvertible {
     var description: String
@@ -118,7 +118,8 @@ final class Peer: @unchecked Sendable {
             let matched = events.filter(match)
             if matched.count >= count { return matched }
             if Date() > deadline {
-                throw PeerError(description: "\(name): \(matched.count)/\(count) events after \(timeout)s; stderr: \(stderrText.withLock { $0 })")
+                throw PeerError(
+                    description: "\(name): \(matched.count)/\(count) events after \(timeout)s; stderr: \(stderrText.withLock { $0 })")
             }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -15,7 +15,9 @@ struct RateLimitPeerTests {
                 [WebhookDriver(client: client)], secrets: [Fixtures.secret("hooks", ["secret": WebhookPeerTests.whsec])],
                 configuration: .init(maxRateLimitWait: 60))
             let spec: JSON = [
-                "webhook": ["url": .string("http://127.0.0.1:\(sink.port())/hook"), "signingSecretRef": ["name": "hooks", "key": "secret"]],
+                "webhook": [
+                    "url": .string("http://127.0.0.1:\(sink.port())/hook"), "signingSecretRef": ["name": "hooks", "key": "secret"],
+                ],
                 "rateLimit": ["perSecond": 10, "burst": 1], "timeout": "60s",
             ]
             // More jobs than 20 s can carry, all at once: the limiter alone paces them.

@@ -13,7 +13,7 @@ struct SMTPPeerTests {
             "subject": "Bienvenue, {{name}} — ça marche ✓ and a long tail to force several encoded words",
             "text": "Bonjour {{name}},\n.\nA line with a lone dot above.",
             "html": "<p>Bonjour <b>{{name}}</b></p>",
-        ],
+        ]
     ]
 
     func spec(port: Int, tls: String) -> JSON {
@@ -37,7 +37,10 @@ struct SMTPPeerTests {
             secrets: [Fixtures.secret("smtp", ["username": "mailer", "password": "s3cret"])])
         let name = "Zoë"
         for (listener, tls) in [("plain", "none"), ("starttls", "starttls"), ("implicit", "implicit")] {
-            let r = await p.process(Fixtures.job(type: "smtp", channel: "mail", spec: spec(port: peer.port(listener), tls: tls), template: template, variables: ["name": .string(name)], address: ["email": "ada@example.com"], uid: listener))
+            let r = await p.process(
+                Fixtures.job(
+                    type: "smtp", channel: "mail", spec: spec(port: peer.port(listener), tls: tls), template: template,
+                    variables: ["name": .string(name)], address: ["email": "ada@example.com"], uid: listener))
             #expect(r.outcome == .delivered, "\(listener): \(r.code) \(r.message)")
             #expect(r.providerMessageID == "<\(listener)-0@example.com>")
         }
@@ -49,7 +52,9 @@ struct SMTPPeerTests {
             #expect(m["authenticated"] == true)
             #expect(m["contentType"] == "multipart/alternative")
             #expect(m["parts"]?[0]?["type"] == "text/plain" && m["parts"]?[1]?["type"] == "text/html")
-            #expect(m["parts"]?[0]?["content"]?.stringValue?.replacingOccurrences(of: "\r\n", with: "\n") == (rendered.text ?? "") + "\n" || m["parts"]?[0]?["content"]?.stringValue?.replacingOccurrences(of: "\r\n", with: "\n") == rendered.text)
+            #expect(
+                m["parts"]?[0]?["content"]?.stringValue?.replacingOccurrences(of: "\r\n", with: "\n") == (rendered.text ?? "") + "\n"
+                    || m["parts"]?[0]?["content"]?.stringValue?.replacingOccurrences(of: "\r\n", with: "\n") == rendered.text)
             #expect(m["parts"]?[1]?["content"]?.stringValue?.hasPrefix("<p>Bonjour <b>Zoë</b></p>") == true)
             #expect(m["subject"] == .string(rendered.subject ?? ""))
             #expect(m["rawSubject"]?.stringValue?.hasPrefix("=?UTF-8?B?") == true)
@@ -69,20 +74,31 @@ struct SMTPPeerTests {
         defer { peer.stop() }
         let pool = SMTPDriver.makeThreadPool(threads: 2)
         defer { pool.shutdownGracefully { _ in } }
-        let p = Fixtures.processor([SMTPDriver(threadPool: pool)], secrets: [Fixtures.secret("smtp", ["username": "mailer", "password": "s3cret"])])
+        let p = Fixtures.processor(
+            [SMTPDriver(threadPool: pool)], secrets: [Fixtures.secret("smtp", ["username": "mailer", "password": "s3cret"])])
         let s = spec(port: peer.port("plain"), tls: "none")
-        let rejected = await p.process(Fixtures.job(type: "smtp", channel: "mail", spec: s, template: template, address: ["email": "reject550@example.com"], uid: "r"))
+        let rejected = await p.process(
+            Fixtures.job(type: "smtp", channel: "mail", spec: s, template: template, address: ["email": "reject550@example.com"], uid: "r"))
         #expect(rejected.outcome == .permanent && rejected.code == "SMTP550", "\(rejected.message)")
         #expect(rejected.message.contains("No such user"))
-        let deferred = await p.process(Fixtures.job(type: "smtp", channel: "mail", spec: s, template: template, address: ["email": "defer451@example.com"], uid: "d"))
+        let deferred = await p.process(
+            Fixtures.job(type: "smtp", channel: "mail", spec: s, template: template, address: ["email": "defer451@example.com"], uid: "d"))
         #expect(deferred.outcome == .transient && deferred.code == "SMTP451", "\(deferred.message)")
-        let badLogin = Fixtures.processor([SMTPDriver(threadPool: pool)], secrets: [Fixtures.secret("smtp", ["username": "mailer", "password": "wrong"])])
-        let denied = await badLogin.process(Fixtures.job(type: "smtp", channel: "mail", spec: s, template: template, address: ["email": "ada@example.com"], uid: "l"))
+        let badLogin = Fixtures.processor(
+            [SMTPDriver(threadPool: pool)], secrets: [Fixtures.secret("smtp", ["username": "mailer", "password": "wrong"])])
+        let denied = await badLogin.process(
+            Fixtures.job(type: "smtp", channel: "mail", spec: s, template: template, address: ["email": "ada@example.com"], uid: "l"))
         #expect(denied.outcome == .permanent, "\(denied.code) \(denied.message)")
         // STARTTLS against a server whose certificate we were not told to trust: refused.
-        let untrusted = await p.process(Fixtures.job(type: "smtp", channel: "mail", spec: spec(port: peer.port("starttls"), tls: "starttls"), template: template, address: ["email": "ada@example.com"], uid: "u"))
+        let untrusted = await p.process(
+            Fixtures.job(
+                type: "smtp", channel: "mail", spec: spec(port: peer.port("starttls"), tls: "starttls"), template: template,
+                address: ["email": "ada@example.com"], uid: "u"))
         #expect(untrusted.outcome == .transient && untrusted.code == "TLSError", "\(untrusted.code) \(untrusted.message)")
-        let closed = await p.process(Fixtures.job(type: "smtp", channel: "mail", spec: spec(port: 1, tls: "none"), template: template, address: ["email": "ada@example.com"], uid: "c"))
+        let closed = await p.process(
+            Fixtures.job(
+                type: "smtp", channel: "mail", spec: spec(port: 1, tls: "none"), template: template, address: ["email": "ada@example.com"],
+                uid: "c"))
         #expect(closed.outcome == .transient && closed.code == "ConnectionFailed")
     }
 }

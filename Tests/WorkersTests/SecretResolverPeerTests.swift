@@ -15,7 +15,8 @@ struct SecretResolverPeerTests {
         defer { api.stop() }
         try await withHTTPClient() { client in
             let clock = ManualClock()
-            let resolver = HTTPSecretResolver(baseURL: "http://127.0.0.1:\(api.port())/", bearerToken: "t0k", ttl: 10, client: client, clock: clock)
+            let resolver = HTTPSecretResolver(
+                baseURL: "http://127.0.0.1:\(api.port())/", bearerToken: "t0k", ttl: 10, client: client, clock: clock)
             let a = try await resolver.secret(namespace: "default", name: "hooks")
             let b = try await resolver.secret(namespace: "default", name: "hooks")
             #expect(a.string("secret") == "whsec_abc" && b.keys == ["secret"])

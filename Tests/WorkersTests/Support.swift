@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import HeraldAPI
 import Logging
+import MetricsTestKit
 import Synchronization
 
 @testable import Workers
@@ -41,7 +43,8 @@ final class ScriptedDriver: ChannelDriver {
 
 enum Fixtures {
     static func job(
-        type: String = "webhook", channel: String = "hooks", spec: JSON = [:], template: JSON = ["webhook": ["body": "{\"n\":\"{{name}}\"}"], "chat": ["text": "hi {{name}}"], "sms": ["text": "hi {{name}}"]],
+        type: String = "webhook", channel: String = "hooks", spec: JSON = [:],
+        template: JSON = ["webhook": ["body": "{\"n\":\"{{name}}\"}"], "chat": ["text": "hi {{name}}"], "sms": ["text": "hi {{name}}"]],
         variables: JSON = ["name": "Ada"], address: JSON = [:], attempt: Int = 1, uid: String = "uid-1", deadline: Date? = nil
     ) -> DeliveryJob {
         var fullSpec: [String: JSON] = spec.objectValue ?? [:]
@@ -69,11 +72,10 @@ extension Fixtures {
         _ drivers: [any ChannelDriver], secrets: [SecretData] = [], metrics: WorkerMetrics = WorkerMetrics(factory: TestMetrics()),
         configuration: JobProcessor.Configuration = .init()
     ) -> JobProcessor {
-        JobProcessor(drivers: drivers, secrets: InMemorySecretResolver(secrets), metrics: metrics, logger: quietLogger, configuration: configuration)
+        JobProcessor(
+            drivers: drivers, secrets: InMemorySecretResolver(secrets), metrics: metrics, logger: quietLogger, configuration: configuration)
     }
 }
-
-import MetricsTestKit
 
 extension JSON {
     /// Array element access for assertions.
@@ -82,8 +84,6 @@ extension JSON {
         return a[index]
     }
 }
-
-import AsyncHTTPClient
 
 /// Runs `body` with a provider HTTP client and shuts the client down afterwards.
 func withHTTPClient<T>(trustRootsPEMFile: String? = nil, _ body: (HTTPClient) async throws -> T) async throws -> T {

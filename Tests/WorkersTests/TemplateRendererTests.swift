@@ -12,7 +12,10 @@ import Testing
         "chat": ["text": "Welcome *{{name}}*"],
         "webhook": ["body": #"{"event":"welcome","name":"{{name}}"}"#],
         "locales": [
-            "fr": ["email": ["subject": "Bienvenue, {{name}}", "text": "Bonjour {{name}}"], "push": ["title": "Bienvenue", "body": "Salut {{name}}"]],
+            "fr": [
+                "email": ["subject": "Bienvenue, {{name}}", "text": "Bonjour {{name}}"],
+                "push": ["title": "Bienvenue", "body": "Salut {{name}}"],
+            ],
             "fr-CA": ["sms": ["text": "Allô {{name}}"]],
         ],
     ]

@@ -12,11 +12,19 @@ struct TwilioPeerTests {
         defer { peer.stop() }
         try await withHTTPClient() { client in
             let p = Fixtures.processor([TwilioDriver(client: client)], secrets: [Fixtures.secret("tw", ["authToken": "tw-secret-token"])])
-            let spec: JSON = ["twilio": ["accountSID": .string(sid), "from": "+15550000000", "authSecretRef": ["name": "tw"], "endpoint": .string("http://127.0.0.1:\(peer.port())")]]
+            let spec: JSON = [
+                "twilio": [
+                    "accountSID": .string(sid), "from": "+15550000000", "authSecretRef": ["name": "tw"],
+                    "endpoint": .string("http://127.0.0.1:\(peer.port())"),
+                ]
+            ]
             let template: JSON = ["sms": ["text": "Hi {{name}}, code: 1&2=3 é"]]
-            let ok = await p.process(Fixtures.job(type: "twilio", channel: "sms", spec: spec, template: template, address: ["phone": "+15550100"]))
+            let ok = await p.process(
+                Fixtures.job(type: "twilio", channel: "sms", spec: spec, template: template, address: ["phone": "+15550100"]))
             #expect(ok.outcome == .delivered && ok.providerMessageID?.hasPrefix("SM") == true, "\(ok.message)")
-            let bad = await p.process(Fixtures.job(type: "twilio", channel: "sms", spec: spec, template: template, address: ["phone": "+15005550001"], uid: "bad"))
+            let bad = await p.process(
+                Fixtures.job(type: "twilio", channel: "sms", spec: spec, template: template, address: ["phone": "+15005550001"], uid: "bad")
+            )
             #expect(bad.outcome == .permanent && bad.code == "Twilio21211")
             let events = try await peer.waitForEvents(2)
             #expect(events.allSatisfy { $0["authOK"] == true && $0["pathOK"] == true && $0["formOK"] == true && $0["fieldsOK"] == true })
@@ -24,7 +32,9 @@ struct TwilioPeerTests {
             let noPhone = await p.process(Fixtures.job(type: "twilio", channel: "sms", spec: spec, template: template, uid: "nophone"))
             #expect(noPhone.outcome == .permanent && noPhone.code == "AddressMissing")
             let wrongToken = Fixtures.processor([TwilioDriver(client: client)], secrets: [Fixtures.secret("tw", ["authToken": "nope"])])
-            let denied = await wrongToken.process(Fixtures.job(type: "twilio", channel: "sms", spec: spec, template: template, address: ["phone": "+15550100"], uid: "denied"))
+            let denied = await wrongToken.process(
+                Fixtures.job(type: "twilio", channel: "sms", spec: spec, template: template, address: ["phone": "+15550100"], uid: "denied")
+            )
             #expect(denied.outcome == .permanent && denied.code == "Twilio20003")
         }
     }

@@ -17,7 +17,10 @@ final class WebhookPeerTests {
 
     func spec(_ port: Int, path: String = "/hook", extra: [String: JSON] = [:]) -> JSON {
         var s: [String: JSON] = [
-            "webhook": ["url": .string("http://127.0.0.1:\(port)\(path)"), "headers": ["X-Team": "ops"], "signingSecretRef": ["name": "hooks", "key": "secret"]],
+            "webhook": [
+                "url": .string("http://127.0.0.1:\(port)\(path)"), "headers": ["X-Team": "ops"],
+                "signingSecretRef": ["name": "hooks", "key": "secret"],
+            ],
             "timeout": "3s",
         ]
         for (k, v) in extra { s[k] = v }
@@ -39,7 +42,9 @@ final class WebhookPeerTests {
         let template: JSON = ["webhook": ["body": #"{"event":"welcome","name":"{{name}}"}"#]]
         var results: [DeliveryResult] = []
         for i in 0..<20 {
-            results.append(await p.process(Fixtures.job(spec: spec(sink.port()), template: template, variables: ["name": .string(name)], uid: "w\(i)")))
+            results.append(
+                await p.process(Fixtures.job(spec: spec(sink.port()), template: template, variables: ["name": .string(name)], uid: "w\(i)"))
+            )
         }
         // No webhook part: the default envelope, signed the same way.
         results.append(await p.process(Fixtures.job(spec: spec(sink.port()), template: ["chat": ["text": "hi {{name}}"]], uid: "env")))
@@ -69,7 +74,9 @@ final class WebhookPeerTests {
         try await control(sink.port(), ["status": 429, "retryAfter": .string(date)])
         let r429 = await send("s429")
         #expect(r429.outcome == .transient && (r429.retryAfter ?? 0) > 25)
-        for (status, outcome) in [(408, DeliveryOutcome.transient), (425, .transient), (400, .permanent), (404, .permanent), (410, .permanent)] {
+        for (status, outcome) in [
+            (408, DeliveryOutcome.transient), (425, .transient), (400, .permanent), (404, .permanent), (410, .permanent),
+        ] {
             try await control(sink.port(), ["status": .int(Int64(status)), "retryAfter": .null])
             let r = await send("s\(status)")
             #expect(r.outcome == outcome && r.code == "HTTP\(status)", "\(status): \(r.message)")
@@ -82,7 +89,9 @@ final class WebhookPeerTests {
         let refused = await p.process(Fixtures.job(spec: spec(1), uid: "refused"))
         #expect(refused.outcome == .transient && refused.code == "ConnectionFailed", "\(refused.code) \(refused.message)")
         // A wrong signing secret is caught by the library: the sink answers 401, permanent.
-        let wrong = Fixtures.processor([WebhookDriver(client: client)], secrets: [Fixtures.secret("hooks", ["secret": "whsec_" + Base64.encode(Array("another key of 24 bytes!".utf8))])])
+        let wrong = Fixtures.processor(
+            [WebhookDriver(client: client)],
+            secrets: [Fixtures.secret("hooks", ["secret": "whsec_" + Base64.encode(Array("another key of 24 bytes!".utf8))])])
         let rejected = await wrong.process(Fixtures.job(spec: spec(sink.port()), uid: "wrongkey"))
         #expect(rejected.outcome == .permanent && rejected.code == "HTTP401")
         let unverified = try await sink.waitForEvents(1) { $0["idempotencyKey"] == "wrongkey-0" }
@@ -94,7 +103,8 @@ final class WebhookPeerTests {
         defer { sink.stop() }
         let metrics = TestMetrics()
         let p = Fixtures.processor(
-            [WebhookDriver(client: client)], secrets: [Fixtures.secret("hooks", ["secret": Self.whsec])], metrics: WorkerMetrics(factory: metrics))
+            [WebhookDriver(client: client)], secrets: [Fixtures.secret("hooks", ["secret": Self.whsec])],
+            metrics: WorkerMetrics(factory: metrics))
         let s = spec(sink.port(), extra: ["circuitBreaker": ["failureThreshold": 3, "openFor": "2s"]])
         try await control(sink.port(), ["status": 503])
         for i in 0..<3 {
@@ -127,7 +137,10 @@ final class WebhookPeerTests {
         defer { sink.stop() }
         let url = "http://127.0.0.1:\(sink.port())/unsigned/slack/T000/B000/XXXX"
         let p = Fixtures.processor([SlackDriver(client: client)], secrets: [Fixtures.secret("slack", ["url": url])])
-        let r = await p.process(Fixtures.job(type: "slack", channel: "team", spec: ["slack": ["urlSecretRef": ["name": "slack", "key": "url"]]], template: ["chat": ["text": "Welcome *{{name}}*"]]))
+        let r = await p.process(
+            Fixtures.job(
+                type: "slack", channel: "team", spec: ["slack": ["urlSecretRef": ["name": "slack", "key": "url"]]],
+                template: ["chat": ["text": "Welcome *{{name}}*"]]))
         #expect(r.outcome == .delivered, "\(r.message)")
         let e = try await sink.waitForEvents(1)
         #expect(e.first?["body"] == ["text": "Welcome *Ada*"])

@@ -63,12 +63,15 @@ public struct APNsDriver: ChannelDriver {
     static func failure(_ r: ProviderHTTP.Response, reason: String?, token: String, now: Date) -> DeliveryError {
         if r.status == 410 {
             return .permanent(
-                "Unregistered", "APNs says the device token is no longer active for the topic (\(reason ?? "Unregistered")); it is marked stale on the Recipient",
+                "Unregistered",
+                "APNs says the device token is no longer active for the topic (\(reason ?? "Unregistered")); it is marked stale on the Recipient",
                 stale: StaleAddress(channelType: "apns", kind: "deviceToken", value: token, reason: reason ?? "Unregistered"))
         }
         var e = ProviderHTTP.failure(r, provider: "APNs", now: now, detail: reason)
         if reason == "ExpiredProviderToken" {
-            e = .transient("ExpiredProviderToken", "APNs found the provider token expired; a new one is made for the next attempt", providerFailure: false)
+            e = .transient(
+                "ExpiredProviderToken", "APNs found the provider token expired; a new one is made for the next attempt",
+                providerFailure: false)
         } else if let reason {
             e.code = "APNs" + reason
         }
@@ -100,7 +103,8 @@ public final class ProviderTokenCache: Sendable {
         if let hit = entries.withLock({ $0[key] }), now.timeIntervalSince(hit.issued) < lifetime { return hit.token }
         let signingKey = try JWT.p256PrivateKey(pem, what: "the APNs key (.p8)")
         let token = try JWT.es256(
-            header: ["alg": "ES256", "kid": .string(keyID)], claims: ["iss": .string(teamID), "iat": .int(Int64(now.timeIntervalSince1970))],
+            header: ["alg": "ES256", "kid": .string(keyID)],
+            claims: ["iss": .string(teamID), "iat": .int(Int64(now.timeIntervalSince1970))],
             key: signingKey)
         entries.withLock { $0[key] = (token, now) }
         return token

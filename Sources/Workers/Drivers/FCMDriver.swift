@@ -62,17 +62,20 @@ public struct FCMDriver: ChannelDriver {
     /// FCM's `error.details[].errorCode` says more than the status.
     static func failure(_ r: ProviderHTTP.Response, token: String, now: Date) -> DeliveryError {
         let error = r.json?["error"]
-        let errorCode = error?["details"]?.arrayValue?.lazy.compactMap { $0["errorCode"]?.stringValue }.first
+        let errorCode =
+            error?["details"]?.arrayValue?.lazy.compactMap { $0["errorCode"]?.stringValue }.first
             ?? error?["status"]?.stringValue
         let detail = error?["message"]?.stringValue
         var e = ProviderHTTP.failure(r, provider: "FCM", now: now, detail: detail)
         switch errorCode {
         case "UNREGISTERED":
             return .permanent(
-                "Unregistered", "FCM says the device token is no longer registered (the app was uninstalled or the token rotated); it is marked stale on the Recipient",
+                "Unregistered",
+                "FCM says the device token is no longer registered (the app was uninstalled or the token rotated); it is marked stale on the Recipient",
                 stale: StaleAddress(channelType: "fcm", kind: "deviceToken", value: token, reason: "UNREGISTERED"))
         case "SENDER_ID_MISMATCH":
-            return .permanent("SenderIdMismatch", "the device token belongs to another Firebase project; check the service account or the token")
+            return .permanent(
+                "SenderIdMismatch", "the device token belongs to another Firebase project; check the service account or the token")
         case "QUOTA_EXCEEDED", "UNAVAILABLE", "INTERNAL":
             e.outcome = .transient
             e.breakerSignal = .providerFailed
@@ -82,7 +85,9 @@ public struct FCMDriver: ChannelDriver {
         default: break
         }
         if r.status == 401 {
-            e = .transient("AccessTokenRejected", "FCM rejected the access token (HTTP 401); a new one will be fetched on the next attempt", providerFailure: false)
+            e = .transient(
+                "AccessTokenRejected", "FCM rejected the access token (HTTP 401); a new one will be fetched on the next attempt",
+                providerFailure: false)
         }
         if let errorCode { e.code = "FCM" + errorCode.split(separator: "_").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined() }
         return e
@@ -101,7 +106,9 @@ public struct ServiceAccount: Sendable, Hashable {
         guard let j = try? JSON.parse(text), let email = j["client_email"]?.stringValue, let key = j["private_key"]?.stringValue,
             let project = j["project_id"]?.stringValue
         else {
-            throw .configuration("the FCM service account is not a Google service-account JSON key (needs client_email, private_key, project_id); fix the Secret")
+            throw .configuration(
+                "the FCM service account is not a Google service-account JSON key (needs client_email, private_key, project_id); fix the Secret"
+            )
         }
         clientEmail = email
         privateKeyPEM = key
@@ -124,7 +131,9 @@ public actor OAuthTokenCache {
 
     public init() {}
 
-    func token(for account: ServiceAccount, tokenEndpoint: String, client: HTTPClient, context: DeliveryContext) async throws(DeliveryError) -> String {
+    func token(for account: ServiceAccount, tokenEndpoint: String, client: HTTPClient, context: DeliveryContext) async throws(DeliveryError)
+        -> String
+    {
         let key = account.clientEmail + "|" + tokenEndpoint + "|" + (account.privateKeyID ?? "")
         let now = context.clock.date()
         switch entries[key] {
@@ -164,7 +173,9 @@ public actor OAuthTokenCache {
         }
     }
 
-    private static func fetch(account: ServiceAccount, tokenEndpoint: String, client: HTTPClient, now: Date, timeout: Double) async throws -> (String, Date) {
+    private static func fetch(account: ServiceAccount, tokenEndpoint: String, client: HTTPClient, now: Date, timeout: Double) async throws
+        -> (String, Date)
+    {
         let key: _RSA.Signing.PrivateKey
         do { key = try _RSA.Signing.PrivateKey(pemRepresentation: account.privateKeyPEM) } catch {
             throw DeliveryError.configuration("the service account's private_key is not an RSA PEM key; fix the Secret")
@@ -180,13 +191,17 @@ public actor OAuthTokenCache {
         var request = HTTPClientRequest(url: tokenEndpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.body = .bytes(ByteBuffer(string: TwilioDriver.formEncode([
-            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion),
-        ])))
+        request.body = .bytes(
+            ByteBuffer(
+                string: TwilioDriver.formEncode([
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion),
+                ])))
         let r = try await ProviderHTTP.perform(client, request, timeout: timeout, provider: "the OAuth token endpoint")
         guard r.status == 200, let token = r.json?["access_token"]?.stringValue else {
             if (400..<500).contains(r.status), r.status != 429 {
-                throw DeliveryError.configuration("the OAuth token endpoint refused the service account (HTTP \(r.status): \(r.json?["error"]?.stringValue ?? ProviderHTTP.excerpt(r.body, limit: 80))); check the Secret")
+                throw DeliveryError.configuration(
+                    "the OAuth token endpoint refused the service account (HTTP \(r.status): \(r.json?["error"]?.stringValue ?? ProviderHTTP.excerpt(r.body, limit: 80))); check the Secret"
+                )
             }
             throw ProviderHTTP.failure(r, provider: "the OAuth token endpoint", now: now)
         }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import HeraldAPI
 import _CryptoExtras
 
@@ -60,5 +61,3 @@ enum JWT {
         throw .configuration("\(what) is not a P-256 private key (PEM, DER or base64url raw 32 bytes); fix the Secret")
     }
 }
-
-import Foundation

@@ -105,9 +105,10 @@ struct MIMEMessage {
     /// Message-ID and receivers can drop repeats.
     static func messageID(idempotencyKey: String, from: String) -> String {
         let domain = addrSpec(from).split(separator: "@").last.map(String.init) ?? "herald.local"
-        let local = String(idempotencyKey.map { c -> Character in
-            c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_") ? c : "-"
-        })
+        let local = String(
+            idempotencyKey.map { c -> Character in
+                c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_") ? c : "-"
+            })
         return "<\(local)@\(domain)>"
     }
 

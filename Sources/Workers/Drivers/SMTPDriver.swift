@@ -45,7 +45,9 @@ public struct SMTPDriver: ChannelDriver {
         if context.settings["authSecretRef"] != nil {
             let s = try await context.secret("authSecretRef")
             guard let u = s.string("username"), let p = s.string("password") else {
-                throw SecretError.keyMissing(namespace: s.namespace, name: s.name, key: s.string("username") == nil ? "username" : "password").deliveryError
+                throw SecretError.keyMissing(
+                    namespace: s.namespace, name: s.name, key: s.string("username") == nil ? "username" : "password"
+                ).deliveryError
             }
             username = u
             password = p
@@ -124,7 +126,8 @@ enum CurlSMTP {
                                         url: url, require_tls: s.requireTLS ? 1 : 0, username: user, password: pass,
                                         mail_from: from, recipients: rp.baseAddress, recipient_count: rp.count,
                                         data: data.baseAddress, data_length: data.count,
-                                        timeout_ms: max(1, Int(s.timeout * 1000)), connect_timeout_ms: max(1, Int(min(s.timeout, 10) * 1000)),
+                                        timeout_ms: max(1, Int(s.timeout * 1000)),
+                                        connect_timeout_ms: max(1, Int(min(s.timeout, 10) * 1000)),
                                         ca_file: ca, insecure_skip_verify: s.insecureSkipVerify ? 1 : 0)
                                     ccurl_smtp_send(&req, &result)
                                 }
@@ -154,27 +157,35 @@ enum CurlSMTP {
         let reply = o.lastReply.isEmpty ? o.error : o.lastReply
         switch o.responseCode {
         case 400..<500:
-            return .transient("SMTP\(o.responseCode)", "the SMTP server \(server) deferred the message (\(reply)); the delivery will be retried")
+            return .transient(
+                "SMTP\(o.responseCode)", "the SMTP server \(server) deferred the message (\(reply)); the delivery will be retried")
         case 500..<600:
             if o.curlCode == loginDenied || o.responseCode == 535 || o.responseCode == 530 {
-                return .permanent("SMTP\(o.responseCode)", "the SMTP server \(server) refused the login (\(reply)); check the username and password in the Channel's Secret")
+                return .permanent(
+                    "SMTP\(o.responseCode)",
+                    "the SMTP server \(server) refused the login (\(reply)); check the username and password in the Channel's Secret")
             }
-            return .permanent("SMTP\(o.responseCode)", "the SMTP server \(server) rejected the message (\(reply)); check the recipient's address and the sender")
+            return .permanent(
+                "SMTP\(o.responseCode)",
+                "the SMTP server \(server) rejected the message (\(reply)); check the recipient's address and the sender")
         default: break
         }
         switch o.curlCode {
         case timedOut:
-            return .transient("Timeout", "the SMTP server \(server) did not finish within the Channel's timeout; the delivery will be retried")
+            return .transient(
+                "Timeout", "the SMTP server \(server) did not finish within the Channel's timeout; the delivery will be retried")
         case couldntConnect, couldntResolveHost:
             return .transient("ConnectionFailed", "cannot connect to the SMTP server \(server) (\(o.error)); the delivery will be retried")
         case useSSLFailed:
-            return .configuration("the SMTP server \(server) does not offer STARTTLS; set spec.smtp.tls to implicit or none, or fix the server")
+            return .configuration(
+                "the SMTP server \(server) does not offer STARTTLS; set spec.smtp.tls to implicit or none, or fix the server")
         case loginDenied:
             return .permanent("SMTPAuthFailed", "the SMTP server \(server) refused the login; check the Channel's Secret")
         case sslConnectError, peerFailedVerification:
             return .transient("TLSError", "TLS with the SMTP server \(server) failed (\(o.error)); check its certificate")
         default:
-            return .transient("SMTPError", "sending through \(server) failed (curl \(o.curlCode): \(o.error)); the delivery will be retried")
+            return .transient(
+                "SMTPError", "sending through \(server) failed (curl \(o.curlCode): \(o.error)); the delivery will be retried")
         }
     }
 }

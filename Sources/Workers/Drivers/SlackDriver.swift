@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import HeraldAPI
 import NIOCore
 
@@ -34,5 +35,3 @@ public struct SlackDriver: ChannelDriver {
         return SendReceipt(providerMessageID: nil, message: "Slack answered \(ProviderHTTP.excerpt(r.body, limit: 40))")
     }
 }
-
-import Foundation

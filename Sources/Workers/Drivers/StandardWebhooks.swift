@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import HeraldAPI
 
 /// Standard Webhooks signatures (https://www.standardwebhooks.com): `webhook-id`,
@@ -27,8 +28,9 @@ public struct StandardWebhookSigner: Sendable {
 
     /// The three headers for one request.
     public func headers(id: String, timestamp: Int, body: [UInt8]) -> [(String, String)] {
-        [("webhook-id", id), ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature(id: id, timestamp: timestamp, body: body))]
+        [
+            ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+            ("webhook-signature", signature(id: id, timestamp: timestamp, body: body)),
+        ]
     }
 }
-
-import Foundation

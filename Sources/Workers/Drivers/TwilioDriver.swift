@@ -39,7 +39,8 @@ public struct TwilioDriver: ChannelDriver {
             if let code = json?["code"]?.intValue { e.code = "Twilio\(code)" }
             throw e
         }
-        return SendReceipt(providerMessageID: r.json?["sid"]?.stringValue, message: "Twilio status \(r.json?["status"]?.stringValue ?? "accepted")")
+        return SendReceipt(
+            providerMessageID: r.json?["sid"]?.stringValue, message: "Twilio status \(r.json?["status"]?.stringValue ?? "accepted")")
     }
 
     /// application/x-www-form-urlencoded, escaping everything but unreserved characters.

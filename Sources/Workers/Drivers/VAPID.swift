@@ -11,7 +11,9 @@ struct VAPID {
     /// `t=…, k=…` for an endpoint; the JWT expires in 12 hours (the RFC allows up to 24).
     func authorization(endpoint: String, now: Date) throws(DeliveryError) -> String {
         guard let c = URLComponents(string: endpoint), let scheme = c.scheme, let host = c.host else {
-            throw .permanent("InvalidSubscription", "the web push endpoint \"\(endpoint)\" is not a URL; the subscription is unusable", providerAnswered: false)
+            throw .permanent(
+                "InvalidSubscription", "the web push endpoint \"\(endpoint)\" is not a URL; the subscription is unusable",
+                providerAnswered: false)
         }
         let audience = "\(scheme)://\(host)" + (c.port.map { ":\($0)" } ?? "")
         let claims: JSON = [

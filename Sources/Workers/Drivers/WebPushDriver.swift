@@ -21,7 +21,8 @@ public struct WebPushDriver: ChannelDriver {
     public func send(_ message: RenderedMessage, context: DeliveryContext) async throws(DeliveryError) -> SendReceipt {
         let sub = try Self.subscription(context)
         let subject = try context.requiredSetting("subject")
-        let key = try JWT.p256PrivateKey(try await context.secretString("vapidSecretRef", defaultKey: "privateKey"), what: "the VAPID privateKey")
+        let key = try JWT.p256PrivateKey(
+            try await context.secretString("vapidSecretRef", defaultKey: "privateKey"), what: "the VAPID privateKey")
         let now = context.clock.date()
 
         var payload: [String: JSON] = [:]
@@ -41,7 +42,8 @@ public struct WebPushDriver: ChannelDriver {
         request.headers.add(name: "Content-Encoding", value: "aes128gcm")
         request.headers.add(name: "TTL", value: String(Self.ttl(deadline: context.job.deadline, now: now)))
         request.headers.add(name: "Urgency", value: Self.urgency(context.job.priority))
-        request.headers.add(name: "Authorization", value: try VAPID(key: key, subject: subject).authorization(endpoint: sub.endpoint, now: now))
+        request.headers.add(
+            name: "Authorization", value: try VAPID(key: key, subject: subject).authorization(endpoint: sub.endpoint, now: now))
         request.body = .bytes(ByteBuffer(bytes: body))
 
         let r = try await ProviderHTTP.perform(client, request, timeout: context.timeout, provider: "the push service")
@@ -50,7 +52,8 @@ public struct WebPushDriver: ChannelDriver {
             return SendReceipt(providerMessageID: r.headers.first(name: "Location"), message: "push service answered HTTP \(r.status)")
         case 404, 410:
             throw .permanent(
-                "SubscriptionGone", "the push service says the subscription no longer exists (HTTP \(r.status)); it is marked stale on the Recipient",
+                "SubscriptionGone",
+                "the push service says the subscription no longer exists (HTTP \(r.status)); it is marked stale on the Recipient",
                 stale: StaleAddress(channelType: "webpush", kind: "webPushEndpoint", value: sub.endpoint, reason: "HTTP\(r.status)"))
         default:
             throw ProviderHTTP.failure(r, provider: "the push service", now: now, detail: ProviderHTTP.excerpt(r.body, limit: 120))
@@ -69,12 +72,15 @@ public struct WebPushDriver: ChannelDriver {
         guard let endpoint = s["endpoint"]?.stringValue, let p = s["keys"]?["p256dh"]?.stringValue,
             let au = s["keys"]?["auth"]?.stringValue
         else {
-            throw .permanent("AddressMissing", "the recipient has no web push subscription (recipient.address.webPush with endpoint and keys); add one", providerAnswered: false)
+            throw .permanent(
+                "AddressMissing", "the recipient has no web push subscription (recipient.address.webPush with endpoint and keys); add one",
+                providerAnswered: false)
         }
         guard let p256dh = JWT.base64URLDecode(p), p256dh.count == 65, let auth = JWT.base64URLDecode(au), auth.count == 16 else {
             throw .permanent(
                 "InvalidSubscription", "the web push subscription's keys are malformed (p256dh must be 65 bytes, auth 16, base64url)",
-                stale: StaleAddress(channelType: "webpush", kind: "webPushEndpoint", value: endpoint, reason: "InvalidKeys"), providerAnswered: false)
+                stale: StaleAddress(channelType: "webpush", kind: "webPushEndpoint", value: endpoint, reason: "InvalidKeys"),
+                providerAnswered: false)
         }
         return Subscription(endpoint: endpoint, p256dh: p256dh, auth: auth)
     }

@@ -28,7 +28,10 @@ public enum WebPushEncryption {
         // Push services cap the whole body at 4096 bytes: 86 bytes of header, the 1-byte
         // delimiter and the 16-byte tag leave 3993 for the payload.
         guard plaintext.count <= maxPayload else {
-            throw Failure(description: "payload of \(plaintext.count) bytes exceeds the \(maxPayload) bytes a push message can carry; shorten the push content")
+            throw Failure(
+                description:
+                    "payload of \(plaintext.count) bytes exceeds the \(maxPayload) bytes a push message can carry; shorten the push content"
+            )
         }
         let asPrivate = ephemeral ?? P256.KeyAgreement.PrivateKey()
         let asPublic = Array(asPrivate.publicKey.x963Representation)

@@ -23,7 +23,8 @@ public struct WebhookDriver: ChannelDriver {
     public func send(_ message: RenderedMessage, context: DeliveryContext) async throws(DeliveryError) -> SendReceipt {
         let job = context.job
         guard let url = Self.url(context) else {
-            throw .configuration("Channel \(job.namespace)/\(job.channel.name) has no spec.webhook.url and the recipient no webhook address; set one")
+            throw .configuration(
+                "Channel \(job.namespace)/\(job.channel.name) has no spec.webhook.url and the recipient no webhook address; set one")
         }
         let body = try Self.body(message, job: job)
 
@@ -45,9 +46,11 @@ public struct WebhookDriver: ChannelDriver {
         }
         request.body = .bytes(ByteBuffer(bytes: body))
 
-        let response = try await ProviderHTTP.perform(client, request, timeout: context.timeout, provider: "the webhook at \(Self.redacted(url))")
+        let response = try await ProviderHTTP.perform(
+            client, request, timeout: context.timeout, provider: "the webhook at \(Self.redacted(url))")
         guard (200..<300).contains(response.status) else {
-            throw ProviderHTTP.failure(response, provider: "the webhook", now: context.clock.date(), detail: ProviderHTTP.excerpt(response.body))
+            throw ProviderHTTP.failure(
+                response, provider: "the webhook", now: context.clock.date(), detail: ProviderHTTP.excerpt(response.body))
         }
         return SendReceipt(
             providerMessageID: response.headers.first(name: "X-Message-ID") ?? response.headers.first(name: "webhook-id"),
@@ -66,7 +69,9 @@ public struct WebhookDriver: ChannelDriver {
         if message.part == "webhook", let rendered = message.body {
             let bytes = Array(rendered.utf8)
             do { _ = try JSON.parse(bytes) } catch {
-                throw .permanent("WebhookBodyNotJSON", "the rendered webhook body is not JSON (\(error)); fix the Template's webhook.body", providerAnswered: false)
+                throw .permanent(
+                    "WebhookBodyNotJSON", "the rendered webhook body is not JSON (\(error)); fix the Template's webhook.body",
+                    providerAnswered: false)
             }
             return bytes
         }
@@ -84,6 +89,7 @@ public struct WebhookDriver: ChannelDriver {
     /// URLs can carry tokens (Slack, Discord, signed query strings): log scheme, host and path only.
     static func redacted(_ url: String) -> String {
         guard let c = URLComponents(string: url), let host = c.host else { return "<invalid url>" }
-        return "\(c.scheme ?? "https")://\(host)\(c.port.map { ":\($0)" } ?? "")\(c.path.count > 24 ? String(c.path.prefix(24)) + "…" : c.path)"
+        return
+            "\(c.scheme ?? "https")://\(host)\(c.port.map { ":\($0)" } ?? "")\(c.path.count > 24 ? String(c.path.prefix(24)) + "…" : c.path)"
     }
 }

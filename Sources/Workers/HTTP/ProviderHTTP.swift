@@ -4,6 +4,7 @@ import HeraldAPI
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// One HTTP exchange with a provider and the classification every HTTP driver shares.
 struct ProviderHTTP {
@@ -41,13 +42,18 @@ struct ProviderHTTP {
         if let e = error as? HTTPClientError {
             switch e {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                return .transient("Timeout", "\(provider) did not answer within \(Self.seconds(timeout)); the delivery will be retried (raise the Channel's timeout if this is normal)")
+                return .transient(
+                    "Timeout",
+                    "\(provider) did not answer within \(Self.seconds(timeout)); the delivery will be retried (raise the Channel's timeout if this is normal)"
+                )
             case .bodyLengthMismatch, .remoteConnectionClosed:
                 return .transient("ConnectionClosed", "\(provider) closed the connection early; the delivery will be retried")
             default: break
             }
         }
-        if error is NIOConnectionError || text.contains("connectTimeout") || text.contains("Connection refused") || text.contains("connect(descriptor") {
+        if error is NIOConnectionError || text.contains("connectTimeout") || text.contains("Connection refused")
+            || text.contains("connect(descriptor")
+        {
             return .transient("ConnectionFailed", "cannot connect to \(provider) (\(text)); the delivery will be retried")
         }
         if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") || text.contains("handshake") {
@@ -97,5 +103,3 @@ struct ProviderHTTP {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 }
-
-import NIOSSL

@@ -37,7 +37,8 @@ public struct DeliveryContext: Sendable {
     /// The Secret a reference (`{name}` or `{name, key}`) under `spec.<type>.<field>` names.
     public func secret(_ field: String) async throws(DeliveryError) -> SecretData {
         guard let name = settings[field]?["name"]?.stringValue, !name.isEmpty else {
-            throw .configuration("Channel \(job.namespace)/\(job.channel.name) has no spec.\(job.channel.type).\(field).name; reference a Secret")
+            throw .configuration(
+                "Channel \(job.namespace)/\(job.channel.name) has no spec.\(job.channel.type).\(field).name; reference a Secret")
         }
         do { return try await secrets.secret(namespace: job.namespace, name: name) } catch { throw error.deliveryError }
     }
@@ -64,7 +65,10 @@ public struct DeliveryContext: Sendable {
 
     public func requiredAddress(_ key: String, what: String) throws(DeliveryError) -> String {
         guard let v = address(key) else {
-            throw .permanent("AddressMissing", "the recipient has no \(what) (recipient.address.\(key)); add it to the Recipient or the notification's address", providerAnswered: false)
+            throw .permanent(
+                "AddressMissing",
+                "the recipient has no \(what) (recipient.address.\(key)); add it to the Recipient or the notification's address",
+                providerAnswered: false)
         }
         return v
     }

@@ -32,13 +32,21 @@ public struct DeliveryError: Error, Sendable, Hashable, CustomStringConvertible 
 
     /// Worth another attempt. `providerFailure: false` for problems on Herald's side (a
     /// Secret that cannot be read, a shutting-down worker), which leave the breaker alone.
-    public static func transient(_ code: String, _ message: String, retryAfter: Double? = nil, providerFailure: Bool = true) -> DeliveryError {
-        DeliveryError(outcome: .transient, code: code, message: message, retryAfter: retryAfter, breakerSignal: providerFailure ? .providerFailed : .neutral)
+    public static func transient(_ code: String, _ message: String, retryAfter: Double? = nil, providerFailure: Bool = true)
+        -> DeliveryError
+    {
+        DeliveryError(
+            outcome: .transient, code: code, message: message, retryAfter: retryAfter,
+            breakerSignal: providerFailure ? .providerFailed : .neutral)
     }
 
     /// Will never work as it is. `providerAnswered: false` when the provider was not called.
-    public static func permanent(_ code: String, _ message: String, stale: StaleAddress? = nil, providerAnswered: Bool = true) -> DeliveryError {
-        DeliveryError(outcome: .permanent, code: code, message: message, staleAddress: stale, breakerSignal: providerAnswered ? .providerAnswered : .neutral)
+    public static func permanent(_ code: String, _ message: String, stale: StaleAddress? = nil, providerAnswered: Bool = true)
+        -> DeliveryError
+    {
+        DeliveryError(
+            outcome: .permanent, code: code, message: message, staleAddress: stale,
+            breakerSignal: providerAnswered ? .providerAnswered : .neutral)
     }
 
     /// A Channel or job setting is wrong or missing; permanent, because retrying the same job

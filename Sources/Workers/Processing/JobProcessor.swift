@@ -98,13 +98,22 @@ public final class JobProcessor: Sendable {
 
     private func run(_ job: DeliveryJob, _ a: inout Attempt, _ log: Logger) async -> DeliveryResult {
         guard let driver = drivers[job.channel.type] else {
-            return finish(&a, .permanent("UnsupportedChannelType", "this worker has no driver for channel type \"\(job.channel.type)\"; upgrade the workers or fix the Channel's spec.type"))
+            return finish(
+                &a,
+                .permanent(
+                    "UnsupportedChannelType",
+                    "this worker has no driver for channel type \"\(job.channel.type)\"; upgrade the workers or fix the Channel's spec.type"
+                ))
         }
         var timeout = job.channel.spec["timeout"]?.stringValue.flatMap(HeraldAPI.Duration.parse) ?? configuration.defaultTimeout
         if let deadline = job.deadline {
             let left = deadline.timeIntervalSince(clock.date())
             if left <= 0 {
-                return finish(&a, .permanent("DeadlineExceeded", "the notification's deliverBy (\(Timestamp.format(deadline))) passed before this attempt; nothing was sent"))
+                return finish(
+                    &a,
+                    .permanent(
+                        "DeadlineExceeded",
+                        "the notification's deliverBy (\(Timestamp.format(deadline))) passed before this attempt; nothing was sent"))
             }
             timeout = min(timeout, left)
         }
@@ -127,7 +136,12 @@ public final class JobProcessor: Sendable {
         let (decision, state) = guards.decide(job, now: clock.now())
         a.circuit = state
         if case .reject(let retryAfter) = decision {
-            return finish(&a, .transient("CircuitOpen", "the circuit breaker of Channel \(job.namespace)/\(job.channel.name) is open after repeated provider failures; nothing was sent, retry in \(Int(retryAfter.rounded(.up)))s", retryAfter: retryAfter, providerFailure: false))
+            return finish(
+                &a,
+                .transient(
+                    "CircuitOpen",
+                    "the circuit breaker of Channel \(job.namespace)/\(job.channel.name) is open after repeated provider failures; nothing was sent, retry in \(Int(retryAfter.rounded(.up)))s",
+                    retryAfter: retryAfter, providerFailure: false))
         }
         let isProbe = decision == .probe
         if isProbe { metrics.circuit(namespace: job.namespace, channel: job.channel.name, state: .halfOpen) }
@@ -136,7 +150,12 @@ public final class JobProcessor: Sendable {
         case .denied(let retryAfter):
             if isProbe { guards.abandonProbe(job) }
             metrics.rateLimited(channelType: job.channel.type, action: "deferred")
-            return finish(&a, .transient("RateLimited", "Channel \(job.namespace)/\(job.channel.name) is at its rate limit; nothing was sent, retry in \(String(format: "%.1f", retryAfter))s", retryAfter: retryAfter, providerFailure: false))
+            return finish(
+                &a,
+                .transient(
+                    "RateLimited",
+                    "Channel \(job.namespace)/\(job.channel.name) is at its rate limit; nothing was sent, retry in \(String(format: "%.1f", retryAfter))s",
+                    retryAfter: retryAfter, providerFailure: false))
         case .granted(let wait):
             if wait > 0 {
                 metrics.rateLimited(channelType: job.channel.type, action: "waited")

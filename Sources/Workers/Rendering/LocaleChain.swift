@@ -1,3 +1,5 @@
+import Foundation
+
 /// The locale fallback chain: `fr-CA` → `fr` → default.
 public enum LocaleChain {
     /// The tags to try, most specific first, normalized (`fr_CA` and `FR-ca` give `fr-CA`, `fr`).
@@ -28,5 +30,3 @@ public enum LocaleChain {
         return out
     }
 }
-
-import Foundation

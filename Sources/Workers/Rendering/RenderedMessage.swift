@@ -46,9 +46,10 @@ public struct RenderedMessage: Sendable, Hashable {
     public static func digest(of bytes: some Sequence<UInt8>) -> String {
         var hasher = SHA256()
         hasher.update(data: Array(bytes))
-        return "sha256:" + hasher.finalize().map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
+        return "sha256:"
+            + hasher.finalize().map { byte in
+                let s = String(byte, radix: 16)
+                return s.count == 1 ? "0" + s : s
+            }.joined()
     }
 }

@@ -15,9 +15,11 @@ public enum TemplateError: Error, Sendable, Hashable, CustomStringConvertible {
         case .syntax(let p): return p.description
         case .missingVariables(let vars):
             let list = vars.map { "\($0.name) (in \($0.field))" }.joined(separator: ", ")
-            return "missing template variables: \(list); add them to the Notification's spec.variables or give them a default in the Template's spec.variables"
+            return
+                "missing template variables: \(list); add them to the Notification's spec.variables or give them a default in the Template's spec.variables"
         case .partMissing(let part, let type):
-            return "the template has no \(part) part, which a \(type) channel needs; add spec.\(part) to the Template or use another channel"
+            return
+                "the template has no \(part) part, which a \(type) channel needs; add spec.\(part) to the Template or use another channel"
         case .invalidField(let field, let problem):
             return "template field \(field) \(problem)"
         }
