@@ -25,9 +25,24 @@ enum BenchEnvironment {
     /// Runs `rabbitmqctl` for the test node; false when there is none.
     @discardableResult
     static func rabbitmqctl(_ arguments: [String]) -> Bool {
-        guard let ctl = env["HERALD_TEST_RABBITMQCTL"], FileManager.default.isExecutableFile(atPath: ctl) else { return false }
+        guard let ctl = env["HERALD_TEST_RABBITMQCTL"] else { return false }
+        return runQuietly(ctl, arguments)
+    }
+
+    /// Drops a run's schema, so the next runs neither share the database with its tables nor pay
+    /// for autovacuum working through them (it did: a quarter of PostgreSQL's CPU in a run went
+    /// to vacuuming earlier runs' schemas). False when `psql` is not there or the drop failed.
+    @discardableResult
+    static func dropSchema(_ schema: String, postgresURL url: String) -> Bool {
+        let psql = ["/usr/bin/psql", "/usr/local/bin/psql"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let psql else { return false }
+        return runQuietly(psql, [url, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
+    }
+
+    private static func runQuietly(_ path: String, _ arguments: [String]) -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: path) else { return false }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: ctl)
+        p.executableURL = URL(fileURLWithPath: path)
         p.arguments = arguments
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice

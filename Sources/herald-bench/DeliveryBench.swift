@@ -36,12 +36,13 @@ struct DeliveryBench: AsyncParsableCommand {
         let vhost = "herald-bench-\(run)"
         let brokerURL = BenchEnvironment.freshVhost(amqp, name: vhost) ?? amqp
         defer { if brokerURL != amqp { BenchEnvironment.rabbitmqctl(["delete_vhost", vhost]) } }
-        let storeURL = pgBase.map { $0 + ($0.contains("?") ? "&" : "?") + "schema=herald_bench_\(run)&sslmode=disable" }
+        let schema = "herald_bench_\(run)"
+        let storeURL = pgBase.map { $0 + ($0.contains("?") ? "&" : "?") + "schema=\(schema)&sslmode=disable" }
         let total = notifications * recipients
 
         say("herald-bench deliveries: \(notifications) notifications × \(recipients) recipients = \(total) deliveries")
         say(
-            "store: \(storeURL == nil ? "embedded SQLite (herald serve)" : "PostgreSQL, schema herald_bench_\(run) (apiserver, controller, worker apart)")"
+            "store: \(storeURL == nil ? "embedded SQLite (herald serve)" : "PostgreSQL, schema \(schema) (apiserver, controller, worker apart)")"
         )
         say("broker: RabbitMQ\(brokerURL == amqp ? "" : ", fresh vhost \(vhost)"); persistent messages, publisher confirms, manual acks")
         if BenchEnvironment.rabbitMQPID() == nil { say("note: RabbitMQ's CPU is not counted (HERALD_TEST_RABBITMQ_PID_FILE unset)") }
@@ -57,6 +58,13 @@ struct DeliveryBench: AsyncParsableCommand {
                     "broker-only ceiling: %.0f msgs/s (%d messages of %d bytes published with confirms and consumed with acks in %.2f s)",
                 ceiling.messagesPerSecond, total, job.count, ceiling.seconds))
 
+        // Runs after the stack stops (defers run in reverse); a failed run keeps its schema.
+        var dropSchema = false
+        defer {
+            if dropSchema, let pgBase, !BenchEnvironment.dropSchema(schema, postgresURL: pgBase) {
+                say("note: could not drop schema \(schema) (no psql?); drop it with: DROP SCHEMA \(schema) CASCADE")
+            }
+        }
         let stack = try HeraldStack(broker: brokerURL, store: storeURL, workerConcurrency: workerConcurrency, oneProcess: oneProcess)
         defer { stack.stop() }
         do {
@@ -66,9 +74,11 @@ struct DeliveryBench: AsyncParsableCommand {
             }
         } catch {
             say("herald logs kept: \(stack.logFiles.map(\.path).joined(separator: " "))")
+            if let pgBase { say("schema \(schema) kept (drop it with: psql \(pgBase) -c 'DROP SCHEMA \(schema) CASCADE')") }
             stack.keepLogs = true
             throw error
         }
+        dropSchema = true
     }
 
     func measure(_ api: BenchClient, stack: HeraldStack, ceiling: BrokerCeiling.Figures, run: String) async throws {
