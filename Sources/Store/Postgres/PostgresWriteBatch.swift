@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// One group commit: every decision in the batch is read, decided and written in one transaction
 /// of five round trips, whatever the batch size (BEGIN, lock the revision row, load the objects,
-/// one statement writing log + objects + owners + revision + NOTIFY, COMMIT).
+/// one prepared statement writing log + objects + owners + revision + NOTIFY, COMMIT).
 struct PostgresWriteBatch {
     struct Decision: Sendable {
         let key: ObjectKey
@@ -158,41 +158,20 @@ struct PostgresWriteBatch {
                 gone.key(key, first: nil)
             }
         }
-        // Each key is either upserted or deleted, and owner rows only added or removed, so no row
-        // is touched twice by this single statement.
-        let query: PostgresQuery = """
-            WITH new_log AS (
-                INSERT INTO log (rv, type, kind, namespace, name, body, previous)
-                SELECT rv, type, kind, namespace, name, body, NULLIF(previous, ''::bytea)
-                FROM unnest(\(log.ints), \(log.texts[0]), \(log.texts[1]), \(log.texts[2]), \(log.texts[3]), \(log.bytes[0]), \(log.bytes[1]))
-                  AS t(rv, type, kind, namespace, name, body, previous)
-                RETURNING rv, body
-            ), put AS (
-                -- An object's body is its last log row's: each body is sent once.
-                INSERT INTO objects (kind, namespace, name, uid, rv, labels, fields, body)
-                SELECT t.kind, t.namespace, t.name, t.uid, t.rv, t.labels::jsonb, t.fields::jsonb, l.body
-                FROM unnest(\(puts.texts[1]), \(puts.texts[2]), \(puts.texts[3]), \(puts.texts[0]), \(puts.ints), \(puts.texts[4]), \(puts.texts[5]))
-                  AS t(kind, namespace, name, uid, rv, labels, fields)
-                JOIN new_log l ON l.rv = t.rv
-                ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = EXCLUDED.uid, rv = EXCLUDED.rv,
-                    labels = EXCLUDED.labels, fields = EXCLUDED.fields, body = EXCLUDED.body
-            ), gone AS (
-                DELETE FROM objects o USING unnest(\(gone.texts[1]), \(gone.texts[2]), \(gone.texts[3])) AS t(kind, namespace, name)
-                WHERE o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
-            ), owners_gone AS (
-                DELETE FROM owners o
-                USING unnest(\(ownersGone.texts[0]), \(ownersGone.texts[1]), \(ownersGone.texts[2]), \(ownersGone.texts[3])) AS t(owner_uid, kind, namespace, name)
-                WHERE o.owner_uid = t.owner_uid AND o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
-            ), owners_new AS (
-                INSERT INTO owners (owner_uid, kind, namespace, name)
-                SELECT * FROM unnest(\(ownersNew.texts[0]), \(ownersNew.texts[1]), \(ownersNew.texts[2]), \(ownersNew.texts[3]))
-                ON CONFLICT DO NOTHING
-            ), bump AS (
-                UPDATE revision SET rv = \(rv) RETURNING rv
-            )
-            SELECT pg_notify(\(channel), rv::text) FROM bump
-            """
-        try await c.query(query, logger: logger)
+        let statement = PostgresGroupCommitStatement(
+            log: .init(
+                rv: log.ints, type: log.texts[0], kind: log.texts[1], namespace: log.texts[2], name: log.texts[3],
+                body: log.bytes[0], previous: log.bytes[1]),
+            puts: .init(
+                kind: puts.texts[1], namespace: puts.texts[2], name: puts.texts[3], uid: puts.texts[0], rv: puts.ints,
+                labels: puts.texts[4], fields: puts.texts[5]),
+            gone: .init(kind: gone.texts[1], namespace: gone.texts[2], name: gone.texts[3]),
+            ownersGone: .init(
+                owner: ownersGone.texts[0], kind: ownersGone.texts[1], namespace: ownersGone.texts[2], name: ownersGone.texts[3]),
+            ownersNew: .init(owner: ownersNew.texts[0], kind: ownersNew.texts[1], namespace: ownersNew.texts[2], name: ownersNew.texts[3]),
+            rv: rv, channel: channel)
+        // One row (pg_notify's); read to the end so the connection is free for COMMIT.
+        for try await _ in try await c.execute(statement, logger: logger) {}
     }
 
     /// Column arrays for `unnest`: texts[0] is the uid or owner uid, then kind, namespace, name.
