@@ -276,17 +276,15 @@ public final class Informer: Service, Sendable {
         for h in handlers { h(change) }
     }
 
+    private typealias IndexValues = [(index: String, values: [String])]
+
+    private func indexValues(of r: Resource) -> IndexValues {
+        indexers.map { name, fn in (name, fn(r)) }
+    }
+
     private func index(_ r: Resource, into s: inout State) {
         guard !indexers.isEmpty else { return }
-        let key = r.key
-        var computed: [(index: String, values: [String])] = []
-        computed.reserveCapacity(indexers.count)
-        for (name, fn) in indexers {
-            let values = fn(r)
-            computed.append((name, values))
-            for value in values { s.indices[name, default: [:]][value, default: []].insert(key) }
-        }
-        s.indexed[key] = computed
+        insert(r.key, indexValues(of: r), into: &s)
     }
 
     /// Most updates (a status write) keep every index value: the sets are left alone then, instead
@@ -294,17 +292,18 @@ public final class Informer: Service, Sendable {
     private func reindex(_ r: Resource, from s: inout State) {
         guard !indexers.isEmpty else { return }
         let key = r.key
-        guard let previous = s.indexed[key] else { return index(r, into: &s) }
-        var computed: [(index: String, values: [String])] = []
-        computed.reserveCapacity(previous.count)
-        var same = previous.count == indexers.count
-        for (name, fn) in indexers {
-            let values = fn(r)
-            if same, !previous.contains(where: { $0.index == name && $0.values == values }) { same = false }
-            computed.append((name, values))
+        let computed = indexValues(of: r)
+        // Both come from iterating the same `indexers`, so they list the indexes in the same order.
+        if let previous = s.indexed[key], previous.count == computed.count,
+            zip(previous, computed).allSatisfy({ $0.index == $1.index && $0.values == $1.values })
+        {
+            return
         }
-        if same { return }
         unindex(key, from: &s)
+        insert(key, computed, into: &s)
+    }
+
+    private func insert(_ key: ObjectKey, _ computed: IndexValues, into s: inout State) {
         for (name, values) in computed {
             for value in values { s.indices[name, default: [:]][value, default: []].insert(key) }
         }
