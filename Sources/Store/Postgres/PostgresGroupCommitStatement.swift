@@ -1,3 +1,4 @@
+import HeraldAPI
 import PostgresNIO
 
 /// The statement that writes a group commit: log rows, object upserts and deletes, owner rows,
@@ -12,32 +13,56 @@ struct PostgresGroupCommitStatement: PostgresPreparedStatement {
     typealias Row = ()
 
     struct LogRows: Sendable {
-        var rv: [Int64]
-        var type, kind, namespace, name: [String]
-        var body, previous: [ByteBuffer]
+        var rv: [Int64] = []
+        var type: [String] = []
+        var keys = Keys()
+        var body: [ByteBuffer] = []
+        /// Empty for none (unnest has no NULLs here; the statement turns '' into NULL).
+        var previous: [ByteBuffer] = []
     }
 
     struct Puts: Sendable {
-        var kind, namespace, name, uid: [String]
-        var rv: [Int64]
-        var labels, fields: [String]
+        var keys = Keys()
+        var uid: [String] = []
+        var rv: [Int64] = []
+        var labels: [String] = []
+        var fields: [String] = []
     }
 
     struct Keys: Sendable {
-        var kind, namespace, name: [String]
+        var kind: [String] = []
+        var namespace: [String] = []
+        var name: [String] = []
+
+        mutating func append(_ key: ObjectKey) {
+            kind.append(key.kind)
+            namespace.append(key.namespace)
+            name.append(key.name)
+        }
     }
 
     struct OwnerRows: Sendable {
-        var owner, kind, namespace, name: [String]
+        var owner: [String] = []
+        var keys = Keys()
+
+        mutating func append(owner uid: String, of key: ObjectKey) {
+            owner.append(uid)
+            keys.append(key)
+        }
     }
 
-    var log: LogRows
-    var puts: Puts
-    var gone: Keys
-    var ownersGone: OwnerRows
-    var ownersNew: OwnerRows
+    var log = LogRows()
+    var puts = Puts()
+    var gone = Keys()
+    var ownersGone = OwnerRows()
+    var ownersNew = OwnerRows()
     var rv: Int64
     var channel: String
+
+    init(rv: Int64, channel: String) {
+        self.rv = rv
+        self.channel = channel
+    }
 
     static let name = "herald_group_commit_v1"
 
@@ -77,30 +102,28 @@ struct PostgresGroupCommitStatement: PostgresPreparedStatement {
         var b = PostgresBindings(capacity: 27)
         b.append(log.rv)
         b.append(log.type)
-        b.append(log.kind)
-        b.append(log.namespace)
-        b.append(log.name)
+        append(log.keys, to: &b)
         b.append(log.body)
         b.append(log.previous)
-        b.append(puts.kind)
-        b.append(puts.namespace)
-        b.append(puts.name)
+        append(puts.keys, to: &b)
         b.append(puts.uid)
         b.append(puts.rv)
         b.append(puts.labels)
         b.append(puts.fields)
-        b.append(gone.kind)
-        b.append(gone.namespace)
-        b.append(gone.name)
+        append(gone, to: &b)
         for rows in [ownersGone, ownersNew] {
             b.append(rows.owner)
-            b.append(rows.kind)
-            b.append(rows.namespace)
-            b.append(rows.name)
+            append(rows.keys, to: &b)
         }
         b.append(rv)
         b.append(channel)
         return b
+    }
+
+    private func append(_ keys: Keys, to b: inout PostgresBindings) {
+        b.append(keys.kind)
+        b.append(keys.namespace)
+        b.append(keys.name)
     }
 
     func decodeRow(_ row: PostgresRow) throws {}

@@ -93,26 +93,25 @@ struct PostgresWriteBatch {
     }
 
     /// The stored objects. A body is sent only when this process does not already hold that
-    /// version of the object (`RecentObjects`): a status write usually follows this process's
-    /// own write of the same object a moment before.
+    /// version of the object (`RecentObjects`): a status write usually follows this process's own
+    /// write of the same object a moment before. The copies cannot change meanwhile: only the store's one
+    /// flush loop remembers writes, after each commit.
     private func load(_ c: PostgresConnection, keys: [ObjectKey]) async throws -> [ObjectKey: Resource] {
         let unique = Array(Set(keys))
-        let held = unique.map { recent.latest($0) }
+        let held = unique.map { recent.latest($0)?.resourceVersion ?? 0 }
         let rows = try await c.query(
             """
             SELECT o.kind, o.namespace, o.name, o.rv, CASE WHEN o.rv = t.held THEN NULL ELSE o.body END FROM objects o
-            JOIN unnest(\(unique.map(\.kind)), \(unique.map(\.namespace)), \(unique.map(\.name)), \(held.map { $0?.resourceVersion ?? 0 }))
+            JOIN unnest(\(unique.map(\.kind)), \(unique.map(\.namespace)), \(unique.map(\.name)), \(held))
               AS t(kind, namespace, name, held)
               ON o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
             """, logger: logger)
-        var heldByKey: [ObjectKey: Resource] = [:]
-        for (key, object) in zip(unique, held) { heldByKey[key] = object }
         var found: [ObjectKey: Resource] = [:]
         for try await (kind, namespace, name, rv, body) in rows.decode((String, String, String, Int64, ByteBuffer?).self) {
             let key = ObjectKey(kind: kind, namespace: namespace, name: name)
             if let body {
                 found[key] = try PostgresRows.decode(body)
-            } else if let object = heldByKey[key], object.resourceVersion == rv {
+            } else if let object = recent.object(key, at: rv) {
                 found[key] = object
             } else {
                 throw StoreError.unavailable("PostgreSQL left out the body of \(key) at \(rv) though this process does not hold it")
@@ -126,65 +125,33 @@ struct PostgresWriteBatch {
         current: [ObjectKey: Resource], rv: Int64
     ) async throws {
         let empty = ByteBuffer()
-        var log = Columns()
+        var statement = PostgresGroupCommitStatement(rv: rv, channel: channel)
         // Each object's body goes to the log, to objects and to watchers (in its event): it is
         // serialized once, when the event is made, and sent to PostgreSQL once, in the log rows.
         for e in events {
-            let body = e.serializedObject ?? PostgresRows.body(e.object)
-            log.ints.append(e.resourceVersion)
-            log.texts[0].append(e.type.rawValue)
-            log.texts[1].append(e.key.kind)
-            log.texts[2].append(e.key.namespace)
-            log.texts[3].append(e.key.name)
-            log.bytes[0].append(body)
+            statement.log.rv.append(e.resourceVersion)
+            statement.log.type.append(e.type.rawValue)
+            statement.log.keys.append(e.key)
+            statement.log.body.append(e.serializedObject ?? PostgresRows.body(e.object))
             // Only selectors read the previous state, and only what they read is kept.
-            log.bytes[1].append(e.previous.map { PostgresRows.selectorState($0, kinds: kinds) } ?? empty)
+            statement.log.previous.append(e.previous.map { PostgresRows.selectorState($0, kinds: kinds) } ?? empty)
         }
-        var puts = Columns()
-        var gone = Columns()
-        var ownersGone = Columns()
-        var ownersNew = Columns()
         for key in touched {
             let oldOwners = Set((loaded[key]?.ownerReferences ?? []).map(\.uid))
             let newOwners = Set((current[key]?.ownerReferences ?? []).map(\.uid))
-            for uid in oldOwners.subtracting(newOwners).sorted() { ownersGone.key(key, first: uid) }
-            for uid in newOwners.subtracting(oldOwners).sorted() { ownersNew.key(key, first: uid) }
+            for uid in oldOwners.subtracting(newOwners).sorted() { statement.ownersGone.append(owner: uid, of: key) }
+            for uid in newOwners.subtracting(oldOwners).sorted() { statement.ownersNew.append(owner: uid, of: key) }
             if let object = current[key] {
-                puts.key(key, first: object.uid)
-                puts.ints.append(object.resourceVersion)
-                puts.texts[4].append(PostgresRows.labelsJSON(object))
-                puts.texts[5].append(PostgresRows.fieldsJSON(object, kinds: kinds))
+                statement.puts.keys.append(key)
+                statement.puts.uid.append(object.uid)
+                statement.puts.rv.append(object.resourceVersion)
+                statement.puts.labels.append(PostgresRows.labelsJSON(object))
+                statement.puts.fields.append(PostgresRows.fieldsJSON(object, kinds: kinds))
             } else if loaded[key] != nil {
-                gone.key(key, first: nil)
+                statement.gone.append(key)
             }
         }
-        let statement = PostgresGroupCommitStatement(
-            log: .init(
-                rv: log.ints, type: log.texts[0], kind: log.texts[1], namespace: log.texts[2], name: log.texts[3],
-                body: log.bytes[0], previous: log.bytes[1]),
-            puts: .init(
-                kind: puts.texts[1], namespace: puts.texts[2], name: puts.texts[3], uid: puts.texts[0], rv: puts.ints,
-                labels: puts.texts[4], fields: puts.texts[5]),
-            gone: .init(kind: gone.texts[1], namespace: gone.texts[2], name: gone.texts[3]),
-            ownersGone: .init(
-                owner: ownersGone.texts[0], kind: ownersGone.texts[1], namespace: ownersGone.texts[2], name: ownersGone.texts[3]),
-            ownersNew: .init(owner: ownersNew.texts[0], kind: ownersNew.texts[1], namespace: ownersNew.texts[2], name: ownersNew.texts[3]),
-            rv: rv, channel: channel)
         // One row (pg_notify's); read to the end so the connection is free for COMMIT.
         for try await _ in try await c.execute(statement, logger: logger) {}
-    }
-
-    /// Column arrays for `unnest`: texts[0] is the uid or owner uid, then kind, namespace, name.
-    private struct Columns {
-        var texts: [[String]] = Array(repeating: [], count: 6)
-        var ints: [Int64] = []
-        var bytes: [[ByteBuffer]] = [[], []]
-
-        mutating func key(_ key: ObjectKey, first: String?) {
-            texts[0].append(first ?? "")
-            texts[1].append(key.kind)
-            texts[2].append(key.namespace)
-            texts[3].append(key.name)
-        }
     }
 }
