@@ -11,16 +11,10 @@ final class PublishBatcher: Sendable {
         var delay: Double?
     }
 
-    let publisher: any JobPublisher
-    let maxBatch: Int
-    let metrics: ControllerMetrics
     let commits: GroupCommit<Pending>
 
     init(publisher: any JobPublisher, maxBatch: Int = 1000, metrics: ControllerMetrics = .live) {
-        self.publisher = publisher
-        self.metrics = metrics
         let maxBatch = max(1, maxBatch)
-        self.maxBatch = maxBatch
         commits = GroupCommit { batch in await Self.publish(batch, publisher: publisher, maxBatch: maxBatch, metrics: metrics) }
     }
 
