@@ -32,13 +32,9 @@ public enum DeliveryName {
         return out
     }
 
-    /// FNV-1a, 64 bit: stable across processes and versions (Swift's `Hasher` is seeded per process).
-    static func fnv1a64(_ text: String) -> UInt64 {
-        fnv1a64(text.utf8)
-    }
-
-    /// The hash of `recipientID`, a NUL and `channel`, without building the joined string: every
-    /// plan names every pair.
+    /// FNV-1a (64 bit) of `recipientID`, a NUL and `channel`, without building the joined string
+    /// (every plan names every pair). Stable across processes and versions, unlike Swift's
+    /// `Hasher`, which is seeded per process.
     static func pairHash(_ recipientID: String, _ channel: String) -> UInt64 {
         let hash = fnv1a64(recipientID.utf8)
         return fnv1a64(channel.utf8, from: step(hash, 0))
@@ -59,8 +55,7 @@ public enum DeliveryName {
         String(unsafeUninitializedCapacity: 10) { buffer in
             var v = value
             for i in 0..<10 {
-                let nibble = UInt8(truncatingIfNeeded: v & 0xf)
-                buffer[i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+                buffer[i] = HexDigits.lowercase(UInt8(truncatingIfNeeded: v))
                 v >>= 4
             }
             return 10

@@ -49,8 +49,6 @@ extension JSON {
         }
     }
 
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         escapeString(s, into: &out)
@@ -76,8 +74,8 @@ extension JSON {
             case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0..<0x20:
                 out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-                out.append(hexDigits[Int(b >> 4)])
-                out.append(hexDigits[Int(b & 0xF)])
+                out.append(HexDigits.lowercase(b >> 4))
+                out.append(HexDigits.lowercase(b))
             default: out.append(b)
             }
         }

@@ -36,8 +36,8 @@ public enum ObjectUID {
                     out[i] = UInt8(ascii: "-")
                     i += 1
                 }
-                out[i] = hex(byte >> 4)
-                out[i + 1] = hex(byte & 0x0f)
+                out[i] = HexDigits.lowercase(byte >> 4)
+                out[i + 1] = HexDigits.lowercase(byte)
                 i += 2
             }
             return i
@@ -63,9 +63,5 @@ public enum ObjectUID {
             }
         }
         return page
-    }
-
-    private static func hex(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? 0x30 + nibble : 0x57 + nibble
     }
 }
