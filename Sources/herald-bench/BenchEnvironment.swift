@@ -39,6 +39,27 @@ enum BenchEnvironment {
         return runQuietly(psql, [url, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
     }
 
+    /// Rows of `sql`'s answer from `psql -At` (fields split on `|`); nil without `psql` or on failure.
+    static func query(_ sql: String, postgresURL url: String) -> [[String]]? {
+        guard let psql = ["/usr/bin/psql", "/usr/local/bin/psql"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else { return nil }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: psql)
+        p.arguments = [url, "-At", "-c", sql]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        do {
+            try p.run()
+        } catch {
+            return nil
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
+    }
+
     private static func runQuietly(_ path: String, _ arguments: [String]) -> Bool {
         guard FileManager.default.isExecutableFile(atPath: path) else { return false }
         let p = Process()

@@ -70,7 +70,8 @@ struct DeliveryBench: AsyncParsableCommand {
         do {
             try await BenchClient.with(base: stack.apiURL, clients: clients) { api in
                 try await api.waitReady()
-                try await measure(api, stack: stack, ceiling: ceiling, run: String(run))
+                let writes = storeURL == nil ? nil : pgBase.map { StoreWrites(postgresURL: $0, schema: schema) }
+                try await measure(api, stack: stack, ceiling: ceiling, run: String(run), writes: writes)
             }
         } catch {
             say("herald logs kept: \(stack.logFiles.map(\.path).joined(separator: " "))")
@@ -81,7 +82,9 @@ struct DeliveryBench: AsyncParsableCommand {
         dropSchema = true
     }
 
-    func measure(_ api: BenchClient, stack: HeraldStack, ceiling: BrokerCeiling.Figures, run: String) async throws {
+    func measure(
+        _ api: BenchClient, stack: HeraldStack, ceiling: BrokerCeiling.Figures, run: String, writes: StoreWrites?
+    ) async throws {
         let total = notifications * recipients
         let ns = "bench-\(run)"
         try await BenchFixture.create(
@@ -91,6 +94,7 @@ struct DeliveryBench: AsyncParsableCommand {
         _ = try await burst(api, namespace: ns, prefix: "warm", count: 2, channel: "hook", group: "idle", expected: 2)
 
         let cpu0 = stack.cpu()
+        let rv0 = writes?.revision()
         let burst = try await burst(api, namespace: ns, prefix: "n", count: notifications, channel: "hook", group: "burst", expected: total)
         let cpu = stack.cpu().minus(cpu0)
         let rate = Double(total) / burst.seconds
@@ -101,6 +105,11 @@ struct DeliveryBench: AsyncParsableCommand {
         if burst.failed > 0 { say("  \(burst.failed) deliveries failed") }
         say("apply→Delivered, burst:        \(burst.latencies.summary)")
         say(String(format: "CPU per delivery:              %.3f ms  (%@)", cpu.total * 1000 / Double(total), cpu.breakdown(per: total)))
+        // Read once the burst's tail (notification status, events) has settled.
+        try await stack.waitQuiet(timeout: 60)
+        if let writes, let rv0, let summary = writes.summary(since: rv0, deliveries: total) {
+            say("store writes:                  \(summary)")
+        }
 
         // Idle means idle: the burst's tail (notification status, events) settles first.
         try await stack.waitQuiet(timeout: 60)
