@@ -1,13 +1,26 @@
 /// One API object (`apiVersion`, `kind`, `metadata`, `spec`, `status`) held as JSON, with typed
 /// accessors for the metadata the storage and API layers read and write.
 public struct Resource: Sendable, Hashable {
+    /// The whole object. Changing it through this property reads the identity again; the typed
+    /// setters below change `storage` and the one identity field they touch, so a status write
+    /// does not pay for re-reading the metadata.
     public var json: JSON {
-        didSet { identity = Identity(json) }
+        get { storage }
+        set {
+            storage = newValue
+            identity = Identity(newValue)
+        }
+        _modify {
+            yield &storage
+            identity = Identity(storage)
+        }
     }
 
-    /// Kind, namespace, name, uid and resourceVersion, read out of `json` whenever it changes:
-    /// they are read far more often than written (every cache lookup, index and log line), and
-    /// each read from the JSON tree costs two dictionary lookups.
+    private var storage: JSON
+
+    /// Kind, namespace, name, uid and resourceVersion, kept beside `storage`: they are read far
+    /// more often than written (every cache lookup, index and log line), and each read from the
+    /// JSON tree costs two dictionary lookups.
     private var identity: Identity
 
     private struct Identity: Sendable {
@@ -28,7 +41,7 @@ public struct Resource: Sendable, Hashable {
     }
 
     public init(_ json: JSON) {
-        self.json = json
+        storage = json
         identity = Identity(json)
     }
 
@@ -43,13 +56,16 @@ public struct Resource: Sendable, Hashable {
     public func hash(into hasher: inout Hasher) { hasher.combine(json) }
 
     public var apiVersion: String {
-        get { json["apiVersion"]?.stringValue ?? "" }
-        set { json["apiVersion"] = .string(newValue) }
+        get { storage["apiVersion"]?.stringValue ?? "" }
+        set { storage["apiVersion"] = .string(newValue) }
     }
 
     public var kind: String {
         get { identity.kind }
-        set { json["kind"] = .string(newValue) }
+        set {
+            storage["kind"] = .string(newValue)
+            identity.kind = newValue
+        }
     }
 
     public var metadata: JSON {
@@ -58,43 +74,56 @@ public struct Resource: Sendable, Hashable {
     }
 
     public var spec: JSON? {
-        get { json["spec"] }
-        set { json["spec"] = newValue }
+        get { storage["spec"] }
+        set { storage["spec"] = newValue }
     }
 
     public var status: JSON? {
-        get { json["status"] }
-        set { json["status"] = newValue }
+        get { storage["status"] }
+        set { storage["status"] = newValue }
     }
 
-    private func meta(_ key: String) -> JSON? { json["metadata"]?[key] }
+    private func meta(_ key: String) -> JSON? { storage["metadata"]?[key] }
 
+    /// Writes one metadata member; the caller updates the identity field it belongs to, if any.
     private mutating func setMeta(_ key: String, _ value: JSON?) {
-        if json["metadata"]?.objectValue == nil { json["metadata"] = .emptyObject }
-        json["metadata"]?[key] = value
+        if storage["metadata"]?.objectValue == nil { storage["metadata"] = .emptyObject }
+        storage["metadata"]?[key] = value
     }
 
     public var name: String {
         get { identity.name }
-        set { setMeta("name", .string(newValue)) }
+        set {
+            setMeta("name", .string(newValue))
+            identity.name = newValue
+        }
     }
 
     public var generateName: String? { meta("generateName")?.stringValue }
 
     public var namespace: String {
         get { identity.namespace }
-        set { setMeta("namespace", newValue.isEmpty ? nil : .string(newValue)) }
+        set {
+            setMeta("namespace", newValue.isEmpty ? nil : .string(newValue))
+            identity.namespace = newValue
+        }
     }
 
     public var uid: String {
         get { identity.uid }
-        set { setMeta("uid", .string(newValue)) }
+        set {
+            setMeta("uid", .string(newValue))
+            identity.uid = newValue
+        }
     }
 
     /// The resourceVersion as the integer the store assigns; 0 when absent or not a number.
     public var resourceVersion: Int64 {
         get { identity.resourceVersion }
-        set { setMeta("resourceVersion", .string(String(newValue))) }
+        set {
+            setMeta("resourceVersion", .string(String(newValue)))
+            identity.resourceVersion = newValue
+        }
     }
 
     public var resourceVersionString: String? { meta("resourceVersion")?.stringValue }
