@@ -112,7 +112,8 @@ public final class Controller: Service, Sendable {
                 defaultPolicy: configuration.defaultRetryPolicy),
             logger: logger)
         let notifications = NotificationReconciler(
-            store: store, caches: caches, actions: actions, planner: NotificationPlanner(checker: checker), recorder: recorder,
+            store: store, caches: caches, actions: actions, planner: NotificationPlanner(checker: MemoizedTemplateChecker(checker)),
+            recorder: recorder,
             queue: notificationQueue, logger: logger)
         let deliveries = DeliveryReconciler(caches: caches, actions: actions, logger: logger)
         let templates = TemplateReconciler(store: store, caches: caches, checker: checker, clock: clock, logger: logger)
