@@ -137,10 +137,16 @@ struct PostgresWriteBatch {
             statement.log.previous.append(e.previous.map { PostgresRows.selectorState($0, kinds: kinds) } ?? empty)
         }
         for key in touched {
-            let oldOwners = Set((loaded[key]?.ownerReferences ?? []).map(\.uid))
-            let newOwners = Set((current[key]?.ownerReferences ?? []).map(\.uid))
-            for uid in oldOwners.subtracting(newOwners).sorted() { statement.ownersGone.append(owner: uid, of: key) }
-            for uid in newOwners.subtracting(oldOwners).sorted() { statement.ownersNew.append(owner: uid, of: key) }
+            // Most writes (every status write) keep the owners as they were: compare the stored
+            // JSON before decoding references.
+            let oldReferences = loaded[key]?.metadata["ownerReferences"]
+            let newReferences = current[key]?.metadata["ownerReferences"]
+            if oldReferences != newReferences {
+                let oldOwners = Set((loaded[key]?.ownerReferences ?? []).map(\.uid))
+                let newOwners = Set((current[key]?.ownerReferences ?? []).map(\.uid))
+                for uid in oldOwners.subtracting(newOwners).sorted() { statement.ownersGone.append(owner: uid, of: key) }
+                for uid in newOwners.subtracting(oldOwners).sorted() { statement.ownersNew.append(owner: uid, of: key) }
+            }
             if let object = current[key] {
                 statement.puts.keys.append(key)
                 statement.puts.uid.append(object.uid)
