@@ -150,23 +150,22 @@ public final class EventRecorder: Service, Sendable {
                 return
             }
         }
-        var event = Resource(apiVersion: "v1", kind: "Event", namespace: p.namespace, name: Self.name(for: p.objectName, at: p.time))
-        event.json["involvedObject"] = p.involved
-        event.json["reason"] = .string(p.note.reason)
-        event.json["message"] = .string(p.note.message)
-        event.json["type"] = .string(p.note.type.rawValue)
-        event.json["source"] = ["component": .string(Self.component), "host": .string(host)]
-        event.json["reportingComponent"] = .string(Self.component)
-        event.json["reportingInstance"] = .string(instance)
-        event.json["firstTimestamp"] = .string(stamp)
-        event.json["lastTimestamp"] = .string(stamp)
-        event.json["count"] = 1
         // Owned (not controlled) by the object, so its Events are collected with it.
-        event.ownerReferences = [
-            OwnerReference(
-                apiVersion: p.ownerAPIVersion, kind: p.ownerKind, name: p.objectName, uid: p.ownerUID, controller: false,
-                blockOwnerDeletion: false)
-        ]
+        let owner = OwnerReference(
+            apiVersion: p.ownerAPIVersion, kind: p.ownerKind, name: p.objectName, uid: p.ownerUID, controller: false,
+            blockOwnerDeletion: false)
+        // Built as one literal: each write through `Resource.json` reads the identity again.
+        let event = Resource([
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": [
+                "name": .string(Self.name(for: p.objectName, at: p.time)), "namespace": .string(p.namespace),
+                "ownerReferences": [owner.json],
+            ],
+            "involvedObject": p.involved, "reason": .string(p.note.reason), "message": .string(p.note.message),
+            "type": .string(p.note.type.rawValue), "source": ["component": .string(Self.component), "host": .string(host)],
+            "reportingComponent": .string(Self.component), "reportingInstance": .string(instance),
+            "firstTimestamp": .string(stamp), "lastTimestamp": .string(stamp), "count": 1,
+        ])
         do {
             let created = try await store.create(event)
             state.withLock { s in
