@@ -38,23 +38,28 @@ enum PostgresRows {
     /// only selectors read, instead of a second copy of the whole object. A kind whose field is
     /// not read from its own path keeps the whole object, so selectors never decide differently.
     static func selectorState(_ object: Resource, kinds: KindRegistry) -> ByteBuffer {
-        var partial = Resource(.emptyObject)
-        partial.apiVersion = object.apiVersion
-        partial.kind = object.kind
-        partial.namespace = object.namespace
-        partial.name = object.name
-        partial.resourceVersion = object.resourceVersion
-        if !object.labels.isEmpty { partial.labels = object.labels }
+        // Built as a tree and wrapped once: each typed setter on a Resource rewrites its JSON.
+        var metadata: [String: JSON] = [
+            "name": .string(object.name), "resourceVersion": .string(String(object.resourceVersion)),
+        ]
+        if !object.namespace.isEmpty { metadata["namespace"] = .string(object.namespace) }
+        let labels = object.labels
+        if !labels.isEmpty { metadata["labels"] = JSON(labels) }
+        var json: JSON = [
+            "apiVersion": .string(object.apiVersion), "kind": .string(object.kind), "metadata": .object(metadata),
+        ]
         if let definition = kinds.kind(object.kind) {
             for (name, read) in definition.selectableFields {
                 guard let value = read(object) else { continue }
-                partial.json.set(path: name.split(separator: ".").map(String.init), to: .string(value))
+                json.set(path: name.split(separator: ".").map(String.init), to: .string(value))
             }
+            let partial = Resource(json)
             guard definition.selectableFields.allSatisfy({ _, read in read(partial) == read(object) }) else {
                 return body(object)
             }
+            return body(partial)
         }
-        return body(partial)
+        return body(Resource(json))
     }
 
     /// A log row as an event that decodes nothing until asked: the row's key columns serve
