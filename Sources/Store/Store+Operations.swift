@@ -110,22 +110,7 @@ extension Store {
         } else {
             start = try await currentResourceVersion()
         }
-        let upstream = try await watchAll(after: start)
-        let initialEvents = initial
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                for event in initialEvents { continuation.yield(event) }
-                do {
-                    for try await event in upstream {
-                        if let e = filter.apply(event) { continuation.yield(e) }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        return try await watchAll(after: start, prefix: initial, filter: filter.apply)
     }
 
     static func randomSuffix() -> String {

@@ -15,9 +15,12 @@ public protocol Store: Sendable {
     /// Objects of one kind, in one namespace or all (`nil`), in (namespace, name) order.
     func list(kind: String, namespace: String?, options: ListOptions) async throws -> ResourceList
 
-    /// Changes after `resourceVersion`, in order, for every kind; `StoreError.expired` when that
-    /// point is no longer in the watch window.
-    func watchAll(after resourceVersion: Int64) async throws -> AsyncThrowingStream<StoreEvent, any Error>
+    /// `prefix`, then the changes after `resourceVersion`, in order, for every kind, each passed
+    /// through `filter` (nil drops it); `StoreError.expired` when that point is no longer in the
+    /// watch window. The filter runs where events are fanned out, so a watch costs its reader one
+    /// stream hop per event.
+    func watchAll(after resourceVersion: Int64, prefix: [StoreEvent], filter: WatchHub.Filter?) async throws
+        -> AsyncThrowingStream<StoreEvent, any Error>
 
     /// The newest resourceVersion the store has committed.
     func currentResourceVersion() async throws -> Int64
@@ -132,5 +135,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidContinue(let why): return "invalid continue token: \(why)"
         case .unavailable(let why): return "storage unavailable: \(why)"
         }
+    }
+}
+
+extension Store {
+    /// Changes after `resourceVersion`, in order, for every kind.
+    public func watchAll(after resourceVersion: Int64) async throws -> AsyncThrowingStream<StoreEvent, any Error> {
+        try await watchAll(after: resourceVersion, prefix: [], filter: nil)
     }
 }

@@ -3,9 +3,34 @@ import Synchronization
 
 /// Fans committed events out to watchers and keeps a window of recent events so a watch can resume
 /// from any resourceVersion still in it. Events must be published in resourceVersion order.
+///
+/// A watcher's filter (kind, namespace, selectors) runs here, as events are published, so each
+/// event crosses one stream to reach its reader: every extra stream between them cost a yield,
+/// a task resumption and often a thread wake-up per event.
 public final class WatchHub: Sendable {
+    /// What a watcher keeps of an event: the event, changed (a selector's ADDED or DELETED), or nil.
+    public typealias Filter = @Sendable (StoreEvent) -> StoreEvent?
+
     struct Subscriber {
         let continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation
+        /// A watch from a resourceVersion the hub has not published yet skips events up to it.
+        let skipThrough: Int64
+        let filter: Filter?
+        /// Set when the reader goes away. A filter may keep every later event from a watcher, so
+        /// a failed yield alone would never reveal that it left.
+        let ended: Ended
+
+        func offer(_ event: StoreEvent) -> AsyncThrowingStream<StoreEvent, any Error>.Continuation.YieldResult? {
+            guard event.resourceVersion > skipThrough else { return nil }
+            guard let filter else { return continuation.yield(event) }
+            guard let kept = filter(event) else { return nil }
+            return continuation.yield(kept)
+        }
+    }
+
+    final class Ended: Sendable {
+        let flag = Atomic<Bool>(false)
+        var isSet: Bool { flag.load(ordering: .relaxed) }
     }
 
     struct State {
@@ -33,6 +58,9 @@ public final class WatchHub: Sendable {
 
     public var lastPublished: Int64 { state.withLock { $0.lastPublished } }
 
+    /// Watchers still subscribed (one that left is dropped by the next publish).
+    var watcherCount: Int { state.withLock { $0.subscribers.count } }
+
     public func publish(_ events: [StoreEvent]) {
         guard !events.isEmpty else { return }
         state.withLock { s in
@@ -48,10 +76,14 @@ public final class WatchHub: Sendable {
                 var slow: [Int] = []
                 var gone: [Int] = []
                 for (id, sub) in s.subscribers {
-                    switch sub.continuation.yield(event) {
+                    if sub.ended.isSet {
+                        gone.append(id)
+                        continue
+                    }
+                    switch sub.offer(event) {
                     case .dropped: slow.append(id)
                     case .terminated: gone.append(id)
-                    case .enqueued: break
+                    case .enqueued, nil: break
                     @unknown default: break
                     }
                 }
@@ -67,37 +99,58 @@ public final class WatchHub: Sendable {
 
     /// Events after `resourceVersion`: first those still in the window, then live ones.
     public func subscribe(after resourceVersion: Int64) throws -> AsyncThrowingStream<StoreEvent, any Error> {
+        try subscribe(after: resourceVersion, prefix: [], filter: nil)
+    }
+
+    /// `prefix` first (a list turned into ADDED events), then the events after `resourceVersion`
+    /// still in the window, then live ones; all but `prefix` pass through `filter`.
+    public func subscribe(after resourceVersion: Int64, prefix: [StoreEvent], filter: Filter?) throws
+        -> AsyncThrowingStream<StoreEvent, any Error>
+    {
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
-            bufferingPolicy: .bufferingOldest(bufferPerWatcher))
+            bufferingPolicy: .bufferingOldest(bufferPerWatcher + prefix.count))
+        let ended = Ended()
+        continuation.onTermination = { _ in ended.flag.store(true, ordering: .relaxed) }
         try state.withLock { s in
             if resourceVersion < s.compactedThrough {
                 throw StoreError.expired(requested: resourceVersion, oldest: s.compactedThrough)
             }
+            for event in prefix { continuation.yield(event) }
+            let subscriber = Subscriber(
+                continuation: continuation, skipThrough: resourceVersion, filter: filter, ended: ended)
             let ordered = s.window[s.head...] + s.window[..<s.head]
             for event in ordered where event.resourceVersion > resourceVersion {
-                if case .dropped = continuation.yield(event) {
+                if case .dropped = subscriber.offer(event) {
                     continuation.finish(throwing: StoreError.expired(requested: resourceVersion, oldest: s.compactedThrough))
                     return
                 }
             }
-            s.subscribers[s.nextID] = Subscriber(continuation: continuation)
+            s.subscribers[s.nextID] = subscriber
             s.nextID += 1
         }
-        // No onTermination handler on purpose: it would take `state`'s lock from inside the
-        // runtime's task-cancellation lock, while `publish` resumes waiting tasks (which takes
-        // that task lock) under `state`'s lock — a lock-order inversion that froze a server under
-        // load, and a self-deadlock when `publish` finishes a slow watcher. A watcher that went
-        // away is dropped by the next `publish`, when its yield answers `.terminated`.
+        // The termination handler only sets a flag: taking `state`'s lock there (from inside the
+        // runtime's task-cancellation lock, while `publish` resumes waiting tasks under `state`'s
+        // lock) was a lock-order inversion that froze a server under load, and a self-deadlock
+        // when `publish` finishes a slow watcher. The next `publish` drops a watcher that left.
         return stream
     }
 
     /// Ends every watch (shutdown).
     public func finishAll() {
-        let subs = state.withLock { s in
-            let subs = s.subscribers.values
+        for sub in takeSubscribers() { sub.continuation.finish() }
+    }
+
+    /// Ends every watch with `error`: a silent end would read as "no more changes", so a hub that
+    /// lost events ends its watches as expired and their clients re-list.
+    public func failAll(_ error: any Error) {
+        for sub in takeSubscribers() { sub.continuation.finish(throwing: error) }
+    }
+
+    private func takeSubscribers() -> [Subscriber] {
+        state.withLock { s in
+            let subs = Array(s.subscribers.values)
             s.subscribers.removeAll()
-            return Array(subs)
+            return subs
         }
-        for sub in subs { sub.continuation.finish() }
     }
 }

@@ -36,9 +36,11 @@ final class FlakyStore: Store {
     func list(kind: String, namespace: String?, options: ListOptions) async throws -> ResourceList {
         try await base.list(kind: kind, namespace: namespace, options: options)
     }
-    func watchAll(after resourceVersion: Int64) async throws -> AsyncThrowingStream<StoreEvent, any Error> {
+    func watchAll(after resourceVersion: Int64, prefix: [StoreEvent], filter: WatchHub.Filter?) async throws
+        -> AsyncThrowingStream<StoreEvent, any Error>
+    {
         try check()
-        return try await base.watchAll(after: resourceVersion)
+        return try await base.watchAll(after: resourceVersion, prefix: prefix, filter: filter)
     }
     func mutate(_ key: ObjectKey, dryRun: Bool, _ body: @escaping @Sendable (Resource?) throws -> Mutation) async throws
         -> MutationResult

@@ -177,8 +177,9 @@ final class PostgresLogFeed: Sendable {
         logger.warning(
             "events after this server's last one were compacted while it was cut off from PostgreSQL; open watches end with 410 and clients re-list",
             metadata: ["lastPublished": "\(lostAfter)", "oldestKept": "\(oldest)", "current": "\(current)"])
-        watchers.failAll(StoreError.expired(requested: lostAfter, oldest: oldest))
-        old?.finishAll()
+        let lost = StoreError.expired(requested: lostAfter, oldest: oldest)
+        watchers.failAll(lost)
+        old?.failAll(lost)
     }
 }
 

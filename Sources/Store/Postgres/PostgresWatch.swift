@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// Open watch streams of one store, so the feed can end them all with an error (`WatchHub`
-/// itself can only finish them silently, and a silent end would look like "no more changes").
+/// Open watch streams that replay the log before the hub takes over, so the feed can end them
+/// with an error too (`WatchHub.failAll` ends those it serves directly).
 final class WatchRegistry: Sendable {
     typealias Continuation = AsyncThrowingStream<StoreEvent, any Error>.Continuation
 
@@ -47,22 +47,22 @@ final class WatchRegistry: Sendable {
 
 extension PostgresStore {
     /// Events after `resourceVersion`. Served from this process's hub when it still holds that
-    /// point; otherwise (a resume point from before this process started, or from another API
-    /// server) the log is replayed from PostgreSQL up to where the hub takes over.
-    public func watchAll(after resourceVersion: Int64) async throws -> AsyncThrowingStream<StoreEvent, any Error> {
+    /// point, straight from its stream; otherwise (a resume point from before this process
+    /// started, or from another API server) the log is replayed from PostgreSQL up to where the
+    /// hub takes over.
+    public func watchAll(after resourceVersion: Int64, prefix: [StoreEvent], filter: WatchHub.Filter?) async throws
+        -> AsyncThrowingStream<StoreEvent, any Error>
+    {
         try await awaitReady()
         guard let hub = feed.hub else { throw notReady }
-        let upstream: AsyncThrowingStream<StoreEvent, any Error>
-        var replayThrough: Int64?
         do {
-            upstream = try hub.subscribe(after: resourceVersion)
+            return try hub.subscribe(after: resourceVersion, prefix: prefix, filter: filter)
         } catch StoreError.expired {
             let handover = hub.lastPublished
-            upstream = try hub.subscribe(after: handover)
+            let upstream = try hub.subscribe(after: handover, prefix: [], filter: filter)
             try await checkWindow(resourceVersion)
-            replayThrough = handover
+            return stream(after: resourceVersion, replayThrough: handover, prefix: prefix, filter: filter, upstream: upstream)
         }
-        return stream(after: resourceVersion, replayThrough: replayThrough, upstream: upstream)
     }
 
     /// The window is the newest `watchWindow` revisions (and only what compaction has not removed).
@@ -82,22 +82,22 @@ extension PostgresStore {
         }
     }
 
-    private func stream(after start: Int64, replayThrough: Int64?, upstream: AsyncThrowingStream<StoreEvent, any Error>)
-        -> AsyncThrowingStream<StoreEvent, any Error>
-    {
+    /// `prefix`, the log replayed from `start` through `replayThrough`, then the hub's stream
+    /// (already filtered, and subscribed after `replayThrough`).
+    private func stream(
+        after start: Int64, replayThrough: Int64, prefix: [StoreEvent], filter: WatchHub.Filter?,
+        upstream: AsyncThrowingStream<StoreEvent, any Error>
+    ) -> AsyncThrowingStream<StoreEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
-            bufferingPolicy: .bufferingOldest(Self.bufferPerWatcher))
+            bufferingPolicy: .bufferingOldest(Self.bufferPerWatcher + prefix.count))
         let watchers = feed.watchers
         let id = watchers.add(continuation)
         let task = Task {
             defer { watchers.remove(id) }
             do {
-                var last = start
-                if let replayThrough {
-                    last = try await replay(after: start, through: replayThrough, into: continuation)
-                }
-                // A watch from an rv this hub has not reached yet must not get events up to it.
-                for try await event in upstream where event.resourceVersion > last {
+                for event in prefix { continuation.yield(event) }
+                try await replay(after: start, through: replayThrough, filter: filter, into: continuation)
+                for try await event in upstream {
                     try Self.yield(event, to: continuation, requested: start)
                 }
                 continuation.finish()
@@ -113,7 +113,9 @@ extension PostgresStore {
     }
 
     /// Yields the log's events in (start, end], page by page; a hole means compaction got there first.
-    private func replay(after start: Int64, through end: Int64, into continuation: WatchRegistry.Continuation) async throws -> Int64 {
+    private func replay(
+        after start: Int64, through end: Int64, filter: WatchHub.Filter?, into continuation: WatchRegistry.Continuation
+    ) async throws {
         var last = start
         while last < end {
             let from = last
@@ -125,11 +127,12 @@ extension PostgresStore {
                 guard event.resourceVersion == last + 1 else {
                     throw StoreError.expired(requested: start, oldest: event.resourceVersion - 1)
                 }
-                try Self.yield(event, to: continuation, requested: start)
+                if let kept = filter.map({ $0(event) }) ?? event {
+                    try Self.yield(kept, to: continuation, requested: start)
+                }
                 last = event.resourceVersion
             }
         }
-        return last
     }
 
     /// A watcher that cannot keep up is ended as expired and re-lists, as with the hub.

@@ -110,8 +110,10 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func watchAll(after resourceVersion: Int64) async throws -> AsyncThrowingStream<StoreEvent, any Error> {
-        try hub.subscribe(after: resourceVersion)
+    public func watchAll(after resourceVersion: Int64, prefix: [StoreEvent], filter: WatchHub.Filter?) async throws
+        -> AsyncThrowingStream<StoreEvent, any Error>
+    {
+        try hub.subscribe(after: resourceVersion, prefix: prefix, filter: filter)
     }
 
     public func orphanedDependents(limit: Int) async throws -> [ObjectKey] {
