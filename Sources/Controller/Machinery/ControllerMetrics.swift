@@ -1,5 +1,5 @@
+import HeraldAPI
 import Metrics
-import Synchronization
 
 /// What the controller reports through swift-metrics (Prometheus in `herald`).
 struct ControllerMetrics: Sendable {
@@ -9,7 +9,10 @@ struct ControllerMetrics: Sendable {
     let deadLettered: @Sendable (_ reason: String) -> Void
 
     static let live: ControllerMetrics = {
-        let counters = CounterCache()
+        let handles = MetricHandles<Counter>()
+        let counters: @Sendable (String, [(String, String)]) -> Counter = { label, dimensions in
+            handles(label, dimensions) { Counter(label: $0, dimensions: $1) }
+        }
         return ControllerMetrics(
             reconciles: { kind, ok in
                 counters("herald_controller_reconciles_total", [("kind", kind), ("result", ok ? "ok" : "retry")]).increment()
@@ -25,20 +28,4 @@ struct ControllerMetrics: Sendable {
                 counters("herald_controller_dead_letters_total", [("reason", reason)]).increment()
             })
     }()
-}
-
-/// Counter handles made once per label and dimensions: making one per increment cost a factory
-/// lookup (a lock, sorting and hashing the dimensions) on every result and reconcile.
-final class CounterCache: Sendable {
-    private let made = Mutex<[String: Counter]>([:])
-
-    func callAsFunction(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = dimensions.reduce(label) { $0 + "|" + $1.0 + "=" + $1.1 }
-        return made.withLock { m in
-            if let hit = m[key] { return hit }
-            let counter = Counter(label: label, dimensions: dimensions)
-            m[key] = counter
-            return counter
-        }
-    }
 }

@@ -1,6 +1,5 @@
 import CoreMetrics
 import HeraldAPI
-import Synchronization
 
 /// The workers' metrics (swift-metrics, so any backend works; `herald` bootstraps Prometheus):
 ///
@@ -10,12 +9,12 @@ import Synchronization
 /// - `herald_rate_limited_total{channel_type,action}` counter: sends that waited or were deferred
 ///
 /// The factory is injected so tests observe metrics without touching the global bootstrap.
-/// Handles are cached because creating one per delivery costs a factory lookup each time.
+/// Handles are made once per label and dimensions (`MetricHandles`).
 public final class WorkerMetrics: Sendable {
     private let factory: any MetricsFactory
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let gauges = Mutex<[String: Gauge]>([:])
+    private let counters = MetricHandles<CoreMetrics.Counter>()
+    private let timers = MetricHandles<CoreMetrics.Timer>()
+    private let gauges = MetricHandles<Gauge>()
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
@@ -34,15 +33,9 @@ public final class WorkerMetrics: Sendable {
         case .halfOpen: value = 1
         case .open: value = 2
         }
-        let dims = [("namespace", namespace), ("channel", channel)]
-        let key = Self.key("herald_circuit_breaker_state", dims)
-        let gauge = gauges.withLock { g in
-            if let hit = g[key] { return hit }
-            let made = Gauge(label: "herald_circuit_breaker_state", dimensions: dims, factory: factory)
-            g[key] = made
-            return made
-        }
-        gauge.record(value)
+        gauges("herald_circuit_breaker_state", [("namespace", namespace), ("channel", channel)]) {
+            Gauge(label: $0, dimensions: $1, factory: factory)
+        }.record(value)
     }
 
     /// `action` is `waited` (held back inside the worker) or `deferred` (sent back to the
@@ -52,26 +45,10 @@ public final class WorkerMetrics: Sendable {
     }
 
     private func counter(_ label: String, _ dims: [(String, String)]) -> CoreMetrics.Counter {
-        let key = Self.key(label, dims)
-        return counters.withLock { c in
-            if let hit = c[key] { return hit }
-            let made = CoreMetrics.Counter(label: label, dimensions: dims, factory: factory)
-            c[key] = made
-            return made
-        }
+        counters(label, dims) { CoreMetrics.Counter(label: $0, dimensions: $1, factory: factory) }
     }
 
     private func timer(_ label: String, _ dims: [(String, String)]) -> CoreMetrics.Timer {
-        let key = Self.key(label, dims)
-        return timers.withLock { t in
-            if let hit = t[key] { return hit }
-            let made = CoreMetrics.Timer(label: label, dimensions: dims, preferredDisplayUnit: .seconds, factory: factory)
-            t[key] = made
-            return made
-        }
-    }
-
-    private static func key(_ label: String, _ dims: [(String, String)]) -> String {
-        dims.reduce(label) { $0 + "|" + $1.0 + "=" + $1.1 }
+        timers(label, dims) { CoreMetrics.Timer(label: $0, dimensions: $1, preferredDisplayUnit: .seconds, factory: factory) }
     }
 }
