@@ -151,7 +151,11 @@ import Testing
                 try await Task.sleep(for: .seconds(60))
             }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        // b starts once a leads: on a loaded machine a's first acquire can take a while.
+        let started = Date()
+        while leading.withLock({ $0 }).isEmpty && Date().timeIntervalSince(started) < 10 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let b = Task {
             try await elector(t.store, "b").run {
                 leading.withLock { $0.append("b") }
