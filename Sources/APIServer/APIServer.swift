@@ -187,17 +187,17 @@ struct APIResponder: HTTPResponder {
         let accept = request.headers[.accept] ?? ""
         switch path {
         case "/version": return Responses.json(Self.version)
-        case "/healthz", "/livez": return Responses.text("ok")
+        case "/healthz", "/livez": return Response.plainText("ok")
         case "/readyz":
             do {
                 try await store.ping()
-                return Responses.text("ok")
+                return Response.plainText("ok")
             } catch {
-                return Responses.text("storage unavailable: \(error)\nreadyz check failed", status: .serviceUnavailable)
+                return Response.plainText("storage unavailable: \(error)\nreadyz check failed", status: .serviceUnavailable)
             }
         case "/metrics":
-            guard let prometheus else { return Responses.text("") }
-            return Responses.text(prometheus.emitToString(), contentType: "text/plain; version=0.0.4")
+            guard let prometheus else { return Response.plainText("") }
+            return Response.plainText(prometheus.emitToString(), contentType: "text/plain; version=0.0.4")
         case "/api", "/apis":
             let core = path == "/api"
             if accept.contains("as=APIGroupDiscoveryList") {

@@ -11,6 +11,15 @@ extension HTTPField.Name {
     }()
 }
 
+extension Response {
+    /// A text body, as the API server's plain answers and the operations endpoints send them.
+    public static func plainText(
+        _ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8"
+    ) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
 enum Responses {
     static let jsonType = "application/json"
 
@@ -25,12 +34,6 @@ enum Responses {
             headers.append(HTTPField(name: .warning, value: "299 - \(JSON.string(w).serializedString())"))
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-
-    static func text(_ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8")
-        -> Response
-    {
-        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func error(_ e: APIError) -> Response {

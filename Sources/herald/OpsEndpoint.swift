@@ -1,3 +1,4 @@
+import APIServer
 import Broker
 import Controller
 import Hummingbird
@@ -108,28 +109,22 @@ struct OpsResponder: HTTPResponder {
         guard request.method == .get else { return Self.notFound(request.uri.path) }
         switch request.uri.path {
         case "/healthz", "/livez":
-            return Self.text("ok")
+            return Response.plainText("ok")
         case "/readyz":
             switch await readiness.check() {
             case .ready(let note):
-                return Self.text(note.map { "ok (\($0))" } ?? "ok")
+                return Response.plainText(note.map { "ok (\($0))" } ?? "ok")
             case .notReady(let reason):
-                return Self.text("\(reason)\nreadyz check failed", status: .serviceUnavailable)
+                return Response.plainText("\(reason)\nreadyz check failed", status: .serviceUnavailable)
             }
         case "/metrics":
-            return Self.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            return Response.plainText(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         default:
             return Self.notFound(request.uri.path)
         }
     }
 
     static func notFound(_ path: String) -> Response {
-        text("404 page not found: \(path)\nserved here: /healthz, /livez, /readyz, /metrics", status: .notFound)
-    }
-
-    static func text(_ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8")
-        -> Response
-    {
-        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response.plainText("404 page not found: \(path)\nserved here: /healthz, /livez, /readyz, /metrics", status: .notFound)
     }
 }
