@@ -27,6 +27,17 @@ public struct DeletePreconditions: Sendable {
 extension Store {
     /// Creates an object; it must be admitted (validated and defaulted) already.
     public func create(_ object: Resource, options: WriteOptions = .init()) async throws -> Resource {
+        let write = creation(of: object, options: options)
+        return try await mutate(write.key, dryRun: options.dryRun, write.body).object
+    }
+
+    /// Creates several objects in one submission (see `mutateAll`); each succeeds or fails on
+    /// its own, in the order given. No dry run.
+    public func createAll(_ objects: [Resource], options: WriteOptions = .init()) async -> [Result<Resource, any Error>] {
+        await mutateAll(objects.map { creation(of: $0, options: options) }).map { $0.map(\.object) }
+    }
+
+    private func creation(of object: Resource, options: WriteOptions) -> StoreWrite {
         var object = object
         if object.name.isEmpty, let prefix = object.generateName {
             object.name = prefix + Self.randomSuffix()
@@ -34,11 +45,10 @@ extension Store {
         let prepared = WriteRules.prepareCreate(
             object, now: options.now ?? Date(), uid: ObjectUID.make(), keepStatus: options.keepStatus)
         let key = prepared.key
-        let result = try await mutate(key, dryRun: options.dryRun) { current in
+        return StoreWrite(key: key) { current in
             if current != nil { throw StoreError.alreadyExists(key) }
             return .put(prepared)
         }
-        return result.object
     }
 
     /// Replaces an object (or its status). A non-zero resourceVersion in `object` must be current.
@@ -62,8 +72,23 @@ extension Store {
         _ key: ObjectKey, target: WriteRules.Target = .main, options: WriteOptions = .init(),
         _ transform: @escaping @Sendable (Resource) throws -> Resource
     ) async throws -> MutationResult {
+        let write = update(key, target: target, transform)
+        return try await mutate(key, dryRun: options.dryRun, write.body)
+    }
+
+    /// `guaranteedUpdate` for several objects in one submission (see `mutateAll`); each
+    /// succeeds or fails on its own, in the order given. No dry run.
+    public func guaranteedUpdateAll(
+        _ updates: [(key: ObjectKey, transform: @Sendable (Resource) throws -> Resource)], target: WriteRules.Target = .main
+    ) async -> [Result<MutationResult, any Error>] {
+        await mutateAll(updates.map { update($0.key, target: target, $0.transform) })
+    }
+
+    private func update(
+        _ key: ObjectKey, target: WriteRules.Target, _ transform: @escaping @Sendable (Resource) throws -> Resource
+    ) -> StoreWrite {
         let hasStatus = kinds.kind(key.kind)?.hasStatus ?? false
-        return try await mutate(key, dryRun: options.dryRun) { current in
+        return StoreWrite(key: key) { current in
             guard let current else { throw StoreError.notFound(key) }
             let desired = try transform(current)
             return WriteRules.update(current: current, desired: desired, target: target, hasStatus: hasStatus)

@@ -30,6 +30,11 @@ public protocol Store: Sendable {
     func mutate(_ key: ObjectKey, dryRun: Bool, _ body: @escaping @Sendable (Resource?) throws -> Mutation) async throws
         -> MutationResult
 
+    /// `mutate` for many objects at once, each decided on its own; results in the order given.
+    /// Backends that commit in groups take them as one submission (one wake-up for the whole
+    /// set instead of one task and one continuation each); the default runs them concurrently.
+    func mutateAll(_ writes: [StoreWrite]) async -> [Result<MutationResult, any Error>]
+
     /// Objects whose every controlling owner no longer exists (for background garbage collection).
     func orphanedDependents(limit: Int) async throws -> [ObjectKey]
 
@@ -40,6 +45,17 @@ public protocol Store: Sendable {
 
     /// Whether the backing database answers (for `/readyz`).
     func ping() async throws
+}
+
+/// One write of a `mutateAll`: the key and the decision on its current state.
+public struct StoreWrite: Sendable {
+    public var key: ObjectKey
+    public var body: @Sendable (Resource?) throws -> Mutation
+
+    public init(key: ObjectKey, body: @escaping @Sendable (Resource?) throws -> Mutation) {
+        self.key = key
+        self.body = body
+    }
 }
 
 public enum Mutation: Sendable {
@@ -139,6 +155,24 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Store {
+    public func mutateAll(_ writes: [StoreWrite]) async -> [Result<MutationResult, any Error>] {
+        await withTaskGroup(of: (Int, Result<MutationResult, any Error>).self) { group in
+            for (i, write) in writes.enumerated() {
+                group.addTask {
+                    do {
+                        return (i, .success(try await mutate(write.key, dryRun: false, write.body)))
+                    } catch {
+                        return (i, .failure(error))
+                    }
+                }
+            }
+            var results = [Result<MutationResult, any Error>](
+                repeating: .failure(StoreError.unavailable("no answer")), count: writes.count)
+            for await (i, result) in group { results[i] = result }
+            return results
+        }
+    }
+
     /// Changes after `resourceVersion`, in order, for every kind.
     public func watchAll(after resourceVersion: Int64) async throws -> AsyncThrowingStream<StoreEvent, any Error> {
         try await watchAll(after: resourceVersion, prefix: [], filter: nil)

@@ -32,6 +32,8 @@ public enum StoreContract {
         ("owners' deletion collects dependents", garbageCollection),
         ("leases elect one holder", leases),
         ("concurrent writers get distinct versions in watch order", concurrentWrites),
+        ("writes submitted together succeed or fail one by one, in order", writesTogether),
+        ("many writes submitted together span several commits", manyWritesTogether),
     ]
 
     // MARK: fixtures
@@ -389,5 +391,49 @@ public enum StoreContract {
         let events = try await collect(stream, count: 15)
         #expect(events.count == 15)
         #expect(events.map(\.resourceVersion) == events.map(\.resourceVersion).sorted())
+    }
+
+    static func writesTogether(_ store: any Store) async throws {
+        let existing = try await store.create(notification(unique("batch")))
+        let fresh = [notification(unique("batch")), notification(unique("batch"))]
+        let created = await store.createAll([fresh[0], existing, fresh[1]])
+        #expect(created.count == 3)
+        #expect(try created[0].get().name == fresh[0].name)
+        #expect(throws: StoreError.alreadyExists(existing.key)) { try created[1].get() }
+        #expect(try created[2].get().name == fresh[1].name)
+        #expect(try created[0].get().resourceVersion != created[2].get().resourceVersion)
+        #expect(try !created[0].get().uid.isEmpty)
+
+        let missing = ObjectKey(kind: "Notification", namespace: "default", name: unique("missing"))
+        let labelled: @Sendable (Resource) throws -> Resource = { current in
+            var next = current
+            next.labels = ["batch": "yes"]
+            return next
+        }
+        let refused: @Sendable (Resource) throws -> Resource = { current in throw StoreError.conflict(current.key, "refused") }
+        let updated = await store.guaranteedUpdateAll([
+            (key: existing.key, transform: labelled), (key: missing, transform: labelled),
+            (key: try created[0].get().key, transform: refused),
+        ])
+        #expect(try updated[0].get().object.labels == ["batch": "yes"])
+        #expect(try updated[0].get().changed)
+        #expect(throws: StoreError.notFound(missing)) { try updated[1].get() }
+        #expect(throws: StoreError.self) { try updated[2].get() }
+        #expect(try await store.get(existing.key).labels == ["batch": "yes"])
+        // The refused write left its object as it was.
+        #expect(try await store.get(created[0].get().key).resourceVersion == created[0].get().resourceVersion)
+        #expect(await store.mutateAll([]).isEmpty)
+    }
+
+    static func manyWritesTogether(_ store: any Store) async throws {
+        let start = try await store.currentResourceVersion()
+        let stream = try await store.watchAll(after: start)
+        let objects = (0..<600).map { _ in notification(unique("many")) }
+        let results = await store.createAll(objects)
+        let versions = try results.map { try $0.get().resourceVersion }
+        #expect(try results.map { try $0.get().name } == objects.map(\.name))
+        #expect(Set(versions).count == objects.count)
+        let events = try await collect(stream, count: objects.count, seconds: 20)
+        #expect(Set(events.map(\.key.name)) == Set(objects.map(\.name)))
     }
 }

@@ -42,4 +42,24 @@ extension ControllerFlowTests {
             #expect(broker.rejected == [bad, notJSON])
         }
     }
+
+    /// The results of a batch are applied in one store submission: one whose delivery went away
+    /// meanwhile is dropped, and the others are still applied and the batch acknowledged.
+    @Test func aResultWhoseDeliveryWasDeletedDoesNotHoldUpTheOthers() async throws {
+        let broker = TestBroker.delivering()
+        broker.holdResults()
+        try await ControllerFixture.run(broker: broker) { f in
+            try await f.notify("gone", to: ["a@x.io", "b@x.io", "c@x.io"])
+            try await Self.eventually("three results") { broker.heldCount == 3 }
+            let victim = try #require(try await f.deliveries(of: "gone").first)
+            _ = try await f.store.store.delete(victim.key)
+            let token = broker.releaseHeld()
+            try await Self.eventually("the acknowledgement") { !broker.acknowledged.isEmpty }
+            #expect(broker.acknowledged == [token])
+            #expect(broker.rejected.isEmpty)
+            let remaining = try await f.deliveries(of: "gone").filter { $0.name != victim.name }
+            #expect(remaining.count == 2)
+            #expect(remaining.allSatisfy { $0.phase == "Delivered" })
+        }
+    }
 }

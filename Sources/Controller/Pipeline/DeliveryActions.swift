@@ -42,20 +42,38 @@ struct DeliveryActions: Sendable {
     func apply(
         _ event: DeliveryStateMachine.Event, to key: ObjectKey, context: DeliveryStateMachine.Context
     ) async throws -> (DeliveryStateMachine.Transition, Resource) {
-        let decided = Mutex<DeliveryStateMachine.Transition?>(nil)
+        let slot = DecisionSlot()
+        let result = try await store.guaranteedUpdate(key, target: .status, decide(event, context: context, into: slot))
+        return try slot.outcome(result, key: key)
+    }
+
+    /// `apply` for many deliveries in one store submission; outcomes in the order given.
+    func applyAll(
+        _ items: [(event: DeliveryStateMachine.Event, key: ObjectKey, context: DeliveryStateMachine.Context)]
+    ) async -> [Result<(DeliveryStateMachine.Transition, Resource), any Error>] {
+        let slots = items.map { _ in DecisionSlot() }
+        let results = await store.guaranteedUpdateAll(
+            zip(items, slots).map { item, slot in (key: item.key, transform: decide(item.event, context: item.context, into: slot)) },
+            target: .status)
+        return zip(zip(results, slots), items).map { pair, item in
+            let (result, slot) = pair
+            return Result { try slot.outcome(try result.get(), key: item.key) }
+        }
+    }
+
+    /// The decision run inside the store's transaction, on the latest status.
+    private func decide(
+        _ event: DeliveryStateMachine.Event, context: DeliveryStateMachine.Context, into slot: DecisionSlot
+    ) -> @Sendable (Resource) throws -> Resource {
         let machine = self.machine
-        let result = try await store.guaranteedUpdate(key, target: .status) { current in
+        return { current in
             let t = machine.handle(event, status: current.deliveryStatus, context: context)
-            decided.withLock { $0 = t }
+            slot.set(t)
             guard t.status != current.deliveryStatus else { return current }
             var next = current
             next.status = t.status.json
             return next
         }
-        guard let t = decided.withLock({ $0 }) else {
-            throw StoreError.unavailable("the store did not run the status decision for \(key)")
-        }
-        return (t, result.object)
     }
 
     /// Carries out a transition's actions for `delivery` (as written).
@@ -120,5 +138,32 @@ struct DeliveryActions: Sendable {
         return try JobBuilder.build(
             delivery: delivery, notification: notification, channel: channel, template: caches.template(for: notification),
             recipient: recipient, attempt: attempt)
+    }
+}
+
+/// Where a decision made inside the store's transaction is kept for the caller.
+final class DecisionSlot: Sendable {
+    private let decided = Mutex<DeliveryStateMachine.Transition?>(nil)
+
+    func set(_ t: DeliveryStateMachine.Transition) { decided.withLock { $0 = t } }
+
+    func outcome(_ result: MutationResult, key: ObjectKey) throws -> (DeliveryStateMachine.Transition, Resource) {
+        guard let t = decided.withLock({ $0 }) else {
+            throw StoreError.unavailable("the store did not run the status decision for \(key)")
+        }
+        return (t, result.object)
+    }
+}
+
+extension DeliveryStateMachine.Transition {
+    /// Whether carrying it out waits for the broker (a publish or a dead letter); the rest of
+    /// `perform` only records events and schedules wake-ups.
+    var awaitsBroker: Bool {
+        actions.contains {
+            switch $0 {
+            case .publish, .deadLetter: return true
+            case .wake, .record: return false
+            }
+        }
     }
 }

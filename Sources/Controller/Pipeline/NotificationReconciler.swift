@@ -142,42 +142,51 @@ struct NotificationReconciler: Sendable {
         }
     }
 
-    /// Creates planned deliveries concurrently (the store commits them together), then
-    /// publishes the jobs of those due now in one batch. Returns the highest resourceVersion written.
+    /// Creates planned deliveries in one store submission (committed together), then publishes
+    /// the jobs of those due now in one batch. Returns the highest resourceVersion written; throws
+    /// the first failure once the deliveries that were created have been published.
     func create(_ planned: [PlannedDelivery], for n: Resource, channels: [String: Resource], now: Date, _ log: Logger)
         async throws -> Int64
     {
         typealias Created = (Resource, DeliveryStateMachine.Transition)
-        let created: [Created] = try await withThrowingTaskGroup(of: Created?.self) { group in
-            for p in planned {
-                group.addTask {
-                    let channel = channels[p.spec["channel"]?.stringValue ?? ""]
-                    let ctx = actions.context(notification: n, channel: channel, now: now)
-                    // Decide the first step now, so a delivery due at once is created Queued and
-                    // its job published right after: one write per delivery, not two.
-                    let t = actions.machine.handle(.tick, status: p.status, context: ctx)
-                    var planned = p
-                    planned.status = t.status
-                    // Its timer (queued timeout, scheduled send) runs before it exists: the ADDED
-                    // event then finds it scheduled and needs no look of its own. Should the
-                    // create fail, the timer finds nothing to do.
-                    for case .wake(let at) in t.actions {
-                        actions.deliveryQueue.add(ObjectKey(kind: "Delivery", namespace: n.namespace, name: p.name), at: at)
-                    }
-                    do {
-                        let object = try await store.create(planned.resource(owner: n), options: WriteOptions(keepStatus: true))
-                        return (object, t)
-                    } catch StoreError.alreadyExists {
-                        // A stale cache or an earlier reconcile created it; the informer brings it.
-                        return nil
-                    }
-                }
+        var objects: [Resource] = []
+        var transitions: [DeliveryStateMachine.Transition] = []
+        objects.reserveCapacity(planned.count)
+        transitions.reserveCapacity(planned.count)
+        for p in planned {
+            let channel = channels[p.spec["channel"]?.stringValue ?? ""]
+            let ctx = actions.context(notification: n, channel: channel, now: now)
+            // Decide the first step now, so a delivery due at once is created Queued and its job
+            // published right after: one write per delivery, not two.
+            let t = actions.machine.handle(.tick, status: p.status, context: ctx)
+            var planned = p
+            planned.status = t.status
+            // Its timer (queued timeout, scheduled send) runs before it exists: the ADDED event
+            // then finds it scheduled and needs no look of its own. Should the create fail, the
+            // timer finds nothing to do.
+            for case .wake(let at) in t.actions {
+                actions.deliveryQueue.add(ObjectKey(kind: "Delivery", namespace: n.namespace, name: p.name), at: at)
             }
-            var out: [Created] = []
-            for try await c in group { if let c { out.append(c) } }
-            return out
+            objects.append(planned.resource(owner: n))
+            transitions.append(t)
         }
-        guard !created.isEmpty else { return 0 }
+        var created: [Created] = []
+        var failure: (any Error)?
+        for (result, t) in zip(await store.createAll(objects, options: WriteOptions(keepStatus: true)), transitions) {
+            switch result {
+            case .success(let object):
+                created.append((object, t))
+            case .failure(StoreError.alreadyExists):
+                // A stale cache or an earlier reconcile created it; the informer brings it.
+                continue
+            case .failure(let error):
+                if failure == nil { failure = error }
+            }
+        }
+        guard !created.isEmpty else {
+            if let failure { throw failure }
+            return 0
+        }
         let counts = Dictionary(grouping: created, by: { $0.0.deliveryPhase }).mapValues(\.count)
         let summary = counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue.lowercased())" }
         recorder.record(
@@ -213,6 +222,7 @@ struct NotificationReconciler: Sendable {
                 throw error
             }
         }
+        if let failure { throw failure }
         return created.map(\.0.resourceVersion).max() ?? 0
     }
 

@@ -5,8 +5,8 @@ import ServiceLifecycle
 import Store
 
 /// Consumes workers' results in batches of messages, each carrying one result or a pack of them
-/// (`ResultMessage`): each result is applied to its Delivery through the state machine
-/// (concurrently, at most `maxBatch` at a time; the store commits their writes together),
+/// (`ResultMessage`): each result is applied to its Delivery through the state machine (the
+/// whole batch's status writes go to the store as one submission and commit together),
 /// follow-ups are carried out (a retry published into its delay tier, a dead letter), and the
 /// batch is acknowledged with one ack once all of it is durable. A failure leaves the batch
 /// unacknowledged: the subscription restarts and the broker delivers it again, and results
@@ -70,20 +70,124 @@ struct ResultProcessor: Sendable {
             guard let results = try await readable(r, subscription) else { continue }
             decoded += results.map { ($0, r.redelivered) }
         }
-        let applied = try await withThrowingTaskGroup(of: (ObjectKey, DeliveryResult)?.self) { group in
-            var applied: [(channel: ObjectKey, result: DeliveryResult)] = []
-            // A batch of packed messages can hold many results: at most maxBatch apply at once.
-            for (i, (result, redelivered)) in decoded.enumerated() {
-                if i >= maxBatch, case let pair?? = try await group.next() { applied.append(pair) }
-                group.addTask { try await apply(result, redelivered: redelivered).map { ($0, result) } }
-            }
-            for try await pair in group {
-                if let pair { applied.append(pair) }
-            }
-            return applied
-        }
+        let applied = try await apply(decoded)
         await updateCircuitConditions(applied)
         try await subscription.acknowledge(through: last)
+    }
+
+    /// A result ready to apply: its delivery and notification as cached, and the decision context.
+    struct Prepared {
+        var result: DeliveryResult
+        var redelivered: Bool
+        var delivery: Resource
+        var notification: Resource
+        var channel: Resource?
+        var channelName: String
+        var context: DeliveryStateMachine.Context
+    }
+
+    enum Lookup {
+        case ready(Prepared)
+        /// The delivery is not in the cache (created a moment ago?).
+        case notCached
+        /// Its delivery or notification is gone: nothing to apply.
+        case gone
+    }
+
+    func prepare(_ result: DeliveryResult, redelivered: Bool) -> Lookup {
+        guard let d = caches.delivery(uid: result.deliveryUID) else { return .notCached }
+        guard let n = caches.owner(of: d) else {
+            logger.debug(
+                "result for a delivery whose notification is gone; dropped",
+                metadata: ["correlationID": .string("\(result.deliveryUID).\(result.attempt)")])
+            return .gone
+        }
+        let channelName = d.spec?["channel"]?.stringValue ?? ""
+        let channel = caches.channel(namespace: d.namespace, name: channelName)
+        return .ready(
+            Prepared(
+                result: result, redelivered: redelivered, delivery: d, notification: n, channel: channel, channelName: channelName,
+                context: actions.context(notification: n, channel: channel, now: actions.settings.clock.now())))
+    }
+
+    /// Applies a batch's results through one store submission, then carries out what each
+    /// transition asks (publishes concurrently). Returns the Channels of the results that were
+    /// current. Throws the first store failure, after the rest are applied, so the batch is
+    /// not acknowledged and comes again (its applied results are then ignored as not current).
+    func apply(_ decoded: [(DeliveryResult, Bool)]) async throws -> [(channel: ObjectKey, result: DeliveryResult)] {
+        var ready: [Prepared] = []
+        var missing: [(DeliveryResult, Bool)] = []
+        for (result, redelivered) in decoded {
+            switch prepare(result, redelivered: redelivered) {
+            case .ready(let p): ready.append(p)
+            case .notCached: missing.append((result, redelivered))
+            case .gone: break
+            }
+        }
+        if !missing.isEmpty {
+            // Created a moment ago and not in the cache yet? Catch up with the store once.
+            let rv = try await store.currentResourceVersion()
+            await caches.deliveries.waitFor(resourceVersion: rv, timeout: 2)
+            for (result, redelivered) in missing {
+                if case .ready(let p) = prepare(result, redelivered: redelivered) {
+                    ready.append(p)
+                } else {
+                    logger.debug(
+                        "result for a delivery that no longer exists; dropped",
+                        metadata: ["correlationID": .string("\(result.deliveryUID).\(result.attempt)")])
+                }
+            }
+        }
+        let outcomes = await actions.applyAll(
+            ready.map { (event: .result(DeliveryStateMachine.Report($0.result)), key: $0.delivery.key, context: $0.context) })
+        var applied: [(channel: ObjectKey, result: DeliveryResult)] = []
+        var failure: (any Error)?
+        try await withThrowingTaskGroup(of: Void.self) { followUps in
+            for (p, outcome) in zip(ready, outcomes) {
+                let t: DeliveryStateMachine.Transition
+                let written: Resource
+                switch outcome {
+                case .success(let pair): (t, written) = pair
+                case .failure(StoreError.notFound): continue
+                case .failure(let error):
+                    if failure == nil { failure = error }
+                    continue
+                }
+                ControllerMetrics.live.results(p.result.outcome.rawValue, t.ignored == nil)
+                var log = logger
+                log[metadataKey: "correlationID"] = .string("\(p.result.deliveryUID).\(p.result.attempt)")
+                log[metadataKey: "delivery"] = .string("\(p.delivery.namespace)/\(p.delivery.name)")
+                if let why = t.ignored {
+                    log.debug("result ignored", metadata: ["why": .string(why), "redelivered": "\(p.redelivered)"])
+                    continue
+                }
+                log.debug(
+                    "result applied",
+                    metadata: ["outcome": .string(p.result.outcome.rawValue), "phase": .string(t.status.phase.rawValue)])
+                applied.append((ObjectKey(kind: "Channel", namespace: p.delivery.namespace, name: p.channelName), p.result))
+                let followUp = { @Sendable [log] in
+                    if let stale = p.result.staleAddress {
+                        await markStale(stale, recipient: p.delivery.spec?["recipient"]?.stringValue, namespace: p.delivery.namespace, log)
+                    }
+                    do {
+                        try await actions.perform(t, delivery: written, notification: p.notification, channel: p.channel, logger: log)
+                    } catch {
+                        // The status is recorded; a failed retry publish was taken back and is
+                        // published again by the delivery's next tick, so the result itself is done.
+                        log.warning("follow-up of a result failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                // Most follow-ups (a delivery done) only record and schedule: no need for a task.
+                if p.result.staleAddress == nil && !t.awaitsBroker {
+                    await followUp()
+                } else {
+                    followUps.addTask(operation: followUp)
+                }
+            }
+            try await followUps.waitForAll()
+        }
+        if let failure { throw failure }
+        return applied
     }
 
     /// The results a message carries. A message that cannot be read at all, or whose results all
@@ -162,52 +266,6 @@ struct ResultProcessor: Sendable {
                 }
             }
         }
-    }
-
-    /// Applies one result; returns the Channel it went through when it was current.
-    func apply(_ result: DeliveryResult, redelivered: Bool) async throws -> ObjectKey? {
-        var log = logger
-        log[metadataKey: "correlationID"] = .string("\(result.deliveryUID).\(result.attempt)")
-        var delivery = caches.delivery(uid: result.deliveryUID)
-        if delivery == nil {
-            // Created a moment ago and not in the cache yet? Catch up with the store once.
-            let rv = try await store.currentResourceVersion()
-            await caches.deliveries.waitFor(resourceVersion: rv, timeout: 2)
-            delivery = caches.delivery(uid: result.deliveryUID)
-        }
-        guard let d = delivery else {
-            log.debug("result for a delivery that no longer exists; dropped")
-            return nil
-        }
-        log[metadataKey: "delivery"] = .string("\(d.namespace)/\(d.name)")
-        guard let n = caches.owner(of: d) else {
-            log.debug("result for a delivery whose notification is gone; dropped")
-            return nil
-        }
-        let channelName = d.spec?["channel"]?.stringValue ?? ""
-        let channel = caches.channel(namespace: d.namespace, name: channelName)
-        let ctx = actions.context(notification: n, channel: channel, now: actions.settings.clock.now())
-        let report = DeliveryStateMachine.Report(result)
-        let (t, written) = try await actions.apply(.result(report), to: d.key, context: ctx)
-        ControllerMetrics.live.results(result.outcome.rawValue, t.ignored == nil)
-        if let why = t.ignored {
-            log.debug("result ignored", metadata: ["why": .string(why), "redelivered": "\(redelivered)"])
-            return nil
-        }
-        log.debug(
-            "result applied",
-            metadata: ["outcome": .string(result.outcome.rawValue), "phase": .string(t.status.phase.rawValue)])
-        if let stale = result.staleAddress {
-            await markStale(stale, recipient: d.spec?["recipient"]?.stringValue, namespace: d.namespace, log)
-        }
-        do {
-            try await actions.perform(t, delivery: written, notification: n, channel: channel, logger: log)
-        } catch {
-            // The status is recorded; a failed retry publish was taken back and is published
-            // again by the delivery's next tick, so the result itself is done.
-            log.warning("follow-up of a result failed", metadata: ["error": "\(error)"])
-        }
-        return ObjectKey(kind: "Channel", namespace: d.namespace, name: channelName)
     }
 
     /// Lists an address a provider reported gone on the Recipient (`status.staleAddresses`) and

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldAPI
 import PostgresNIO
+import Synchronization
 
 extension PostgresStore {
     public func mutate(_ key: ObjectKey, dryRun: Bool, _ body: @escaping @Sendable (Resource?) throws -> Mutation) async throws
@@ -13,16 +14,37 @@ extension PostgresStore {
         }
         try await awaitReady()
         return try await withCheckedThrowingContinuation { continuation in
-            let write = PendingWrite(decision: .init(key: key, body: body), continuation: continuation)
-            let startFlush = writes.withLock { queue in
-                queue.pending.append(write)
-                if queue.flushing { return false }
-                queue.flushing = true
-                return true
-            }
-            if startFlush {
-                Task { await self.flush() }
-            }
+            enqueue([PendingWrite(decision: .init(key: key, body: body)) { continuation.resume(with: $0) }])
+        }
+    }
+
+    /// One submission for the whole set: the flush loop commits it with whatever else is queued,
+    /// and the caller wakes once, when the last of them is decided.
+    public func mutateAll(_ writes: [StoreWrite]) async -> [Result<MutationResult, any Error>] {
+        guard !writes.isEmpty else { return [] }
+        do {
+            try await awaitReady()
+        } catch {
+            return writes.map { _ in .failure(error) }
+        }
+        return await withCheckedContinuation { continuation in
+            let group = WriteGroup(count: writes.count, continuation: continuation)
+            enqueue(
+                writes.enumerated().map { i, write in
+                    PendingWrite(decision: .init(key: write.key, body: write.body)) { group.complete(i, with: $0) }
+                })
+        }
+    }
+
+    private func enqueue(_ items: [PendingWrite]) {
+        let startFlush = writes.withLock { queue in
+            queue.pending.append(contentsOf: items)
+            if queue.flushing { return false }
+            queue.flushing = true
+            return true
+        }
+        if startFlush {
+            Task { await self.flush() }
         }
     }
 
@@ -49,14 +71,42 @@ extension PostgresStore {
                 }
                 recent.remember(outcome.events)
                 feed.offer(outcome.events)
-                for (item, result) in zip(batch, outcome.results) {
-                    item.continuation.resume(with: result)
-                }
+                for (item, result) in zip(batch, outcome.results) { item.complete(result) }
             } catch {
                 let failure = PostgresFailure.storeError(error, while: "committing writes")
-                for item in batch { item.continuation.resume(throwing: failure) }
+                for item in batch { item.complete(.failure(failure)) }
             }
         }
+    }
+}
+
+/// The outcomes of one `mutateAll`, handed back together once the last write is decided (a set
+/// larger than a batch spans several commits).
+final class WriteGroup: Sendable {
+    typealias Outcome = Result<MutationResult, any Error>
+
+    private struct State {
+        var results: [Outcome?]
+        var remaining: Int
+        var continuation: CheckedContinuation<[Outcome], Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int, continuation: CheckedContinuation<[Outcome], Never>) {
+        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation))
+    }
+
+    func complete(_ index: Int, with result: Outcome) {
+        let done = state.withLock { s -> (CheckedContinuation<[Outcome], Never>, [Outcome])? in
+            guard s.results[index] == nil else { return nil }
+            s.results[index] = result
+            s.remaining -= 1
+            guard s.remaining == 0, let continuation = s.continuation else { return nil }
+            s.continuation = nil
+            return (continuation, s.results.map { $0 ?? .failure(StoreError.unavailable("a write of the group got no answer")) })
+        }
+        if let (continuation, results) = done { continuation.resume(returning: results) }
     }
 }
 

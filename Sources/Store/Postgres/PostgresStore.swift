@@ -30,7 +30,8 @@ public final class PostgresStore: Store, Service {
 
     struct PendingWrite: Sendable {
         let decision: PostgresWriteBatch.Decision
-        let continuation: CheckedContinuation<MutationResult, any Error>
+        /// Called once, by the flush loop, with the write's outcome.
+        let complete: @Sendable (Result<MutationResult, any Error>) -> Void
     }
 
     struct WriteQueue {
