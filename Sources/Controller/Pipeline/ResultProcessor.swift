@@ -148,7 +148,11 @@ struct ResultProcessor: Sendable {
                 let written: Resource
                 switch outcome {
                 case .success(let pair): (t, written) = pair
-                case .failure(StoreError.notFound): continue
+                case .failure(StoreError.notFound):
+                    logger.debug(
+                        "result for a delivery deleted meanwhile; dropped",
+                        metadata: ["correlationID": .string("\(p.result.deliveryUID).\(p.result.attempt)")])
+                    continue
                 case .failure(let error):
                     if failure == nil { failure = error }
                     continue
