@@ -39,7 +39,7 @@ struct JobWorker: Service {
 
     func run() async throws {
         let packer = ResultPacker(queue: broker.topology.resultsQueue)
-        let results = GroupCommit<ResultPacker.Entry>(allOrNothing: { [broker] in try await broker.publish(packer.messages($0)) })
+        let results = GroupCommit<ResultPacker.Entry, Void>(allOrNothing: { [broker] in try await broker.publish(packer.messages($0)) })
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for type in types {
@@ -50,7 +50,7 @@ struct JobWorker: Service {
         logger.info("worker stopped")
     }
 
-    private func consume(_ type: JobType, _ results: GroupCommit<ResultPacker.Entry>) async {
+    private func consume(_ type: JobType, _ results: GroupCommit<ResultPacker.Entry, Void>) async {
         let queue = broker.topology.jobsQueue(for: type)
         var failures = 0
         while !Task.isCancelled {
@@ -90,7 +90,7 @@ struct JobWorker: Service {
         }
     }
 
-    private func handle(_ delivery: Broker.Delivery, _ results: GroupCommit<ResultPacker.Entry>) async throws {
+    private func handle(_ delivery: Broker.Delivery, _ results: GroupCommit<ResultPacker.Entry, Void>) async throws {
         let job: DeliveryJob
         do {
             job = try DeliveryJob.decode(delivery.body)

@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import HeraldAPI
 import Synchronization
 import Testing
 
@@ -80,7 +81,7 @@ import Testing
     @Test(arguments: [false, true]) func everyWaiterHearsTheOutcome(fail: Bool) async throws {
         let send = GatedSend(fail: fail)
         let packer = ResultPacker(queue: "q", maxResults: 4)
-        let batcher = GroupCommit<ResultPacker.Entry>(allOrNothing: { try await send.send(packer.messages($0)) })
+        let batcher = GroupCommit<ResultPacker.Entry, Void>(allOrNothing: { try await send.send(packer.messages($0)) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -97,8 +98,9 @@ import Testing
                         send.outcomes.withLock { $0[i] = true }
                     } catch { send.outcomes.withLock { $0[i] = false } }
                 }
+                // One at a time, so they pile up in this order (child tasks start in any order).
+                while batcher.waiting < i { try await Task.sleep(for: .milliseconds(1)) }
             }
-            while batcher.waiting < 10 { try await Task.sleep(for: .milliseconds(5)) }
             await send.release()
             try await group.waitForAll()
         }

@@ -11,11 +11,11 @@ final class PublishBatcher: Sendable {
         var delay: Double?
     }
 
-    let commits: GroupCommit<Pending>
+    let commits: GroupCommit<Pending, Void>
 
     init(publisher: any JobPublisher, maxBatch: Int = 1000, metrics: ControllerMetrics = .live) {
         let maxBatch = max(1, maxBatch)
-        commits = GroupCommit { batch in await Self.publish(batch, publisher: publisher, maxBatch: maxBatch, metrics: metrics) }
+        commits = GroupCommit(failures: { batch in await Self.publish(batch, publisher: publisher, maxBatch: maxBatch, metrics: metrics) })
     }
 
     /// Publishes `jobs` (now, or into the delay tier of `delaySeconds`); returns once confirmed.

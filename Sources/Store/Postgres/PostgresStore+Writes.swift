@@ -1,7 +1,6 @@
 import Foundation
 import HeraldAPI
 import PostgresNIO
-import Synchronization
 
 extension PostgresStore {
     public func mutate(_ key: ObjectKey, dryRun: Bool, _ body: @escaping @Sendable (Resource?) throws -> Mutation) async throws
@@ -13,100 +12,40 @@ extension PostgresStore {
             return try SQLiteStore.dryRunResult(current: current, mutation: body(current))
         }
         try await awaitReady()
-        return try await withCheckedThrowingContinuation { continuation in
-            enqueue([PendingWrite(decision: .init(key: key, body: body)) { continuation.resume(with: $0) }])
-        }
+        return try await writes.submit(StoreWrite(key: key, body: body))
     }
 
-    /// One submission for the whole set: the flush loop commits it with whatever else is queued,
-    /// and the caller wakes once, when the last of them is decided.
+    /// One submission for the whole set: it commits with whatever else is queued, and the caller
+    /// wakes once, when the last of them is decided.
     public func mutateAll(_ writes: [StoreWrite]) async -> [Result<MutationResult, any Error>] {
-        guard !writes.isEmpty else { return [] }
         do {
             try await awaitReady()
         } catch {
             return writes.map { _ in .failure(error) }
         }
-        return await withCheckedContinuation { continuation in
-            let group = WriteGroup(count: writes.count, continuation: continuation)
-            enqueue(
-                writes.enumerated().map { i, write in
-                    PendingWrite(decision: .init(key: write.key, body: write.body)) { group.complete(i, with: $0) }
-                })
-        }
+        return await self.writes.submitAll(writes)
     }
 
-    private func enqueue(_ items: [PendingWrite]) {
-        let startFlush = writes.withLock { queue in
-            queue.pending.append(contentsOf: items)
-            if queue.flushing { return false }
-            queue.flushing = true
-            return true
-        }
-        if startFlush {
-            Task { await self.flush() }
-        }
-    }
-
-    /// Commits queued writes batch after batch until the queue is empty. Writes arriving while a
-    /// transaction runs wait for the next one, so under load each transaction carries many.
-    func flush() async {
-        let writer = PostgresWriteBatch(kinds: kinds, channel: configuration.notifyChannel, recent: recent, logger: logger)
-        let maxBatch = configuration.maxBatch
-        while true {
-            let batch = writes.withLock { queue -> [PendingWrite] in
-                let batch = Array(queue.pending.prefix(maxBatch))
-                queue.pending.removeFirst(batch.count)
-                if batch.isEmpty { queue.flushing = false }
-                return batch
-            }
-            if batch.isEmpty { return }
-            let decisions = batch.map(\.decision)
-            do {
-                let outcome = try await withDeadline(currentTimeout, "committing \(batch.count) writes") {
-                    try await self.client.withConnection { c in
-                        guard !c.isClosed else { throw StoreError.unavailable("the PostgreSQL connection closed") }
-                        return try await writer.commit(c, decisions)
-                    }
+    /// Commits one batch of queued writes in one transaction, and hands its events to this
+    /// process's readers before any writer hears back.
+    static func commit(
+        _ batch: [StoreWrite], writer: PostgresWriteBatch, client: PostgresClient, feed: PostgresLogFeed,
+        configuration: PostgresStoreConfiguration
+    ) async -> [Result<MutationResult, any Error>] {
+        do {
+            let outcome = try await withDeadline(timeout(configuration, feed: feed), "committing \(batch.count) writes") {
+                try await client.withConnection { c in
+                    guard !c.isClosed else { throw StoreError.unavailable("the PostgreSQL connection closed") }
+                    return try await writer.commit(c, batch)
                 }
-                recent.remember(outcome.events)
-                feed.offer(outcome.events)
-                for (item, result) in zip(batch, outcome.results) { item.complete(result) }
-            } catch {
-                let failure = PostgresFailure.storeError(error, while: "committing writes")
-                for item in batch { item.complete(.failure(failure)) }
             }
+            writer.recent.remember(outcome.events)
+            feed.offer(outcome.events)
+            return outcome.results
+        } catch {
+            let failure = PostgresFailure.storeError(error, while: "committing writes")
+            return batch.map { _ in .failure(failure) }
         }
-    }
-}
-
-/// The outcomes of one `mutateAll`, handed back together once the last write is decided (a set
-/// larger than a batch spans several commits).
-final class WriteGroup: Sendable {
-    typealias Outcome = Result<MutationResult, any Error>
-
-    private struct State {
-        var results: [Outcome?]
-        var remaining: Int
-        var continuation: CheckedContinuation<[Outcome], Never>?
-    }
-
-    private let state: Mutex<State>
-
-    init(count: Int, continuation: CheckedContinuation<[Outcome], Never>) {
-        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation))
-    }
-
-    func complete(_ index: Int, with result: Outcome) {
-        let done = state.withLock { s -> (CheckedContinuation<[Outcome], Never>, [Outcome])? in
-            guard s.results[index] == nil else { return nil }
-            s.results[index] = result
-            s.remaining -= 1
-            guard s.remaining == 0, let continuation = s.continuation else { return nil }
-            s.continuation = nil
-            return (continuation, s.results.map { $0 ?? .failure(StoreError.unavailable("a write of the group got no answer")) })
-        }
-        if let (continuation, results) = done { continuation.resume(returning: results) }
     }
 }
 

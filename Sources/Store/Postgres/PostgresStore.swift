@@ -24,20 +24,10 @@ public final class PostgresStore: Store, Service {
     let client: PostgresClient
     let logger: Logger
     let feed: PostgresLogFeed
-    let writes = Mutex(WriteQueue())
-    let recent = RecentObjects()
+    /// Writes arriving while a transaction runs wait and commit together in the next one.
+    let writes: GroupCommit<StoreWrite, MutationResult>
+    let recent: RecentObjects
     let lifecycle = Mutex(Lifecycle())
-
-    struct PendingWrite: Sendable {
-        let decision: PostgresWriteBatch.Decision
-        /// Called once, by the flush loop, with the write's outcome.
-        let complete: @Sendable (Result<MutationResult, any Error>) -> Void
-    }
-
-    struct WriteQueue {
-        var pending: [PendingWrite] = []
-        var flushing = false
-    }
 
     struct Lifecycle {
         var ready = false
@@ -62,6 +52,12 @@ public final class PostgresStore: Store, Service {
             // Built per attempt: the TLS context can fail to load, which is then a connect failure.
             try await PostgresConnection.connect(
                 configuration: try Self.connectionConfiguration(configuration), id: 0, logger: listenerLogger)
+        }
+        let recent = RecentObjects()
+        self.recent = recent
+        let writer = PostgresWriteBatch(kinds: kinds, channel: configuration.notifyChannel, recent: recent, logger: log)
+        writes = GroupCommit(maxBatch: configuration.maxBatch) { [client, feed] batch in
+            await Self.commit(batch, writer: writer, client: client, feed: feed, configuration: configuration)
         }
     }
 
@@ -160,7 +156,9 @@ public final class PostgresStore: Store, Service {
 
     /// While the log listener cannot reach PostgreSQL, calls get a short deadline: the pool would
     /// otherwise hold each request for the full timeout, and clients should hear 503 at once.
-    var currentTimeout: Swift.Duration {
+    var currentTimeout: Swift.Duration { Self.timeout(configuration, feed: feed) }
+
+    static func timeout(_ configuration: PostgresStoreConfiguration, feed: PostgresLogFeed) -> Swift.Duration {
         feed.isConnected ? configuration.operationTimeout : min(configuration.operationTimeout, .seconds(1))
     }
 

@@ -6,11 +6,6 @@ import PostgresNIO
 /// of five round trips, whatever the batch size (BEGIN, lock the revision row, load the objects,
 /// one prepared statement writing log + objects + owners + revision + NOTIFY, COMMIT).
 struct PostgresWriteBatch {
-    struct Decision: Sendable {
-        let key: ObjectKey
-        let body: @Sendable (Resource?) throws -> Mutation
-    }
-
     struct Outcome: Sendable {
         var results: [Result<MutationResult, any Error>]
         var events: [StoreEvent]
@@ -21,7 +16,7 @@ struct PostgresWriteBatch {
     let recent: RecentObjects
     let logger: Logger
 
-    func commit(_ c: PostgresConnection, _ batch: [Decision]) async throws -> Outcome {
+    func commit(_ c: PostgresConnection, _ batch: [StoreWrite]) async throws -> Outcome {
         try await c.query("BEGIN", logger: logger)
         do {
             let outcome = try await decideAndWrite(c, batch)
@@ -34,7 +29,7 @@ struct PostgresWriteBatch {
         }
     }
 
-    private func decideAndWrite(_ c: PostgresConnection, _ batch: [Decision]) async throws -> Outcome {
+    private func decideAndWrite(_ c: PostgresConnection, _ batch: [StoreWrite]) async throws -> Outcome {
         // Locking the revision row serializes writers across processes: rvs are handed out in
         // commit order, and reads below see every transaction committed before ours.
         var rv: Int64 = 0

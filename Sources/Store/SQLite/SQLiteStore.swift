@@ -11,18 +11,8 @@ public final class SQLiteStore: Store {
     public let kinds: KindRegistry
     let pool: DatabasePool
     let hub: WatchHub
-    let queue = Mutex(WriteQueueState())
-
-    struct PendingWrite: Sendable {
-        let key: ObjectKey
-        let body: @Sendable (Resource?) throws -> Mutation
-        let continuation: CheckedContinuation<MutationResult, any Error>
-    }
-
-    struct WriteQueueState {
-        var pending: [PendingWrite] = []
-        var flushing = false
-    }
+    /// Writes arriving while a transaction runs wait and commit together in the next one.
+    let writes: GroupCommit<StoreWrite, MutationResult>
 
     /// How commits reach the disk.
     public enum Durability: String, Sendable {
@@ -45,7 +35,9 @@ public final class SQLiteStore: Store {
         pool = try DatabasePool(path: path, configuration: config)
         try SQLiteSchema.migrator().migrate(pool)
         let rv = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'rv'") ?? 0 }
-        hub = WatchHub(startingAt: rv, capacity: watchWindow)
+        let hub = WatchHub(startingAt: rv, capacity: watchWindow)
+        self.hub = hub
+        writes = GroupCommit { [pool] batch in await Self.commit(batch, in: pool, publishingTo: hub) }
     }
 
     deinit {
@@ -143,17 +135,11 @@ public final class SQLiteStore: Store {
             let current = try await pool.read { db in try Self.load(db, key) }
             return try Self.dryRunResult(current: current, mutation: body(current))
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            let startFlush = queue.withLock { state in
-                state.pending.append(PendingWrite(key: key, body: body, continuation: continuation))
-                if state.flushing { return false }
-                state.flushing = true
-                return true
-            }
-            if startFlush {
-                Task { await self.flush() }
-            }
-        }
+        return try await writes.submit(StoreWrite(key: key, body: body))
+    }
+
+    public func mutateAll(_ writes: [StoreWrite]) async -> [Result<MutationResult, any Error>] {
+        await self.writes.submitAll(writes)
     }
 
     static func dryRunResult(current: Resource?, mutation: Mutation) throws -> MutationResult {
@@ -169,31 +155,21 @@ public final class SQLiteStore: Store {
         }
     }
 
-    func flush() async {
-        while true {
-            let batch = queue.withLock { state -> [PendingWrite] in
-                let batch = state.pending
-                state.pending.removeAll(keepingCapacity: true)
-                if batch.isEmpty { state.flushing = false }
-                return batch
-            }
-            if batch.isEmpty { return }
-            let outcome: ([Result<MutationResult, any Error>], [StoreEvent])
-            do {
-                outcome = try await pool.write { db in try Self.commit(db, batch) }
-            } catch {
-                for item in batch { item.continuation.resume(throwing: StoreError.unavailable(String(describing: error))) }
-                continue
-            }
-            hub.publish(outcome.1)
-            for (item, result) in zip(batch, outcome.0) {
-                item.continuation.resume(with: result)
-            }
+    /// Commits a batch and publishes its events before any writer hears back.
+    static func commit(_ batch: [StoreWrite], in pool: DatabasePool, publishingTo hub: WatchHub) async
+        -> [Result<MutationResult, any Error>]
+    {
+        do {
+            let (results, events) = try await pool.write { db in try Self.commit(db, batch) }
+            hub.publish(events)
+            return results
+        } catch {
+            return batch.map { _ in .failure(StoreError.unavailable(String(describing: error))) }
         }
     }
 
     /// Runs a batch of decisions in one transaction; a decision that throws fails alone.
-    static func commit(_ db: Database, _ batch: [PendingWrite]) throws -> ([Result<MutationResult, any Error>], [StoreEvent]) {
+    static func commit(_ db: Database, _ batch: [StoreWrite]) throws -> ([Result<MutationResult, any Error>], [StoreEvent]) {
         var rv = try readRV(db)
         let startRV = rv
         var results: [Result<MutationResult, any Error>] = []
