@@ -55,10 +55,7 @@ struct DeliveryActions: Sendable {
         let results = await store.guaranteedUpdateAll(
             zip(items, slots).map { item, slot in (key: item.key, transform: decide(item.event, context: item.context, into: slot)) },
             target: .status)
-        return zip(zip(results, slots), items).map { pair, item in
-            let (result, slot) = pair
-            return Result { try slot.outcome(try result.get(), key: item.key) }
-        }
+        return results.indices.map { i in Result { try slots[i].outcome(try results[i].get(), key: items[i].key) } }
     }
 
     /// The decision run inside the store's transaction, on the latest status.

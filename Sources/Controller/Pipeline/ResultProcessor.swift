@@ -94,12 +94,17 @@ struct ResultProcessor: Sendable {
         case gone
     }
 
+    /// A result's attempt, as its log lines name it.
+    static func correlationID(_ result: DeliveryResult) -> Logger.MetadataValue {
+        .string("\(result.deliveryUID).\(result.attempt)")
+    }
+
     func prepare(_ result: DeliveryResult, redelivered: Bool) -> Lookup {
         guard let d = caches.delivery(uid: result.deliveryUID) else { return .notCached }
         guard let n = caches.owner(of: d) else {
             logger.debug(
                 "result for a delivery whose notification is gone; dropped",
-                metadata: ["correlationID": .string("\(result.deliveryUID).\(result.attempt)")])
+                metadata: ["correlationID": Self.correlationID(result)])
             return .gone
         }
         let channelName = d.spec?["channel"]?.stringValue ?? ""
@@ -129,12 +134,13 @@ struct ResultProcessor: Sendable {
             let rv = try await store.currentResourceVersion()
             await caches.deliveries.waitFor(resourceVersion: rv, timeout: 2)
             for (result, redelivered) in missing {
-                if case .ready(let p) = prepare(result, redelivered: redelivered) {
-                    ready.append(p)
-                } else {
+                switch prepare(result, redelivered: redelivered) {
+                case .ready(let p): ready.append(p)
+                case .notCached:
                     logger.debug(
                         "result for a delivery that no longer exists; dropped",
-                        metadata: ["correlationID": .string("\(result.deliveryUID).\(result.attempt)")])
+                        metadata: ["correlationID": Self.correlationID(result)])
+                case .gone: break
                 }
             }
         }
@@ -151,7 +157,7 @@ struct ResultProcessor: Sendable {
                 case .failure(StoreError.notFound):
                     logger.debug(
                         "result for a delivery deleted meanwhile; dropped",
-                        metadata: ["correlationID": .string("\(p.result.deliveryUID).\(p.result.attempt)")])
+                        metadata: ["correlationID": Self.correlationID(p.result)])
                     continue
                 case .failure(let error):
                     if failure == nil { failure = error }
@@ -159,7 +165,7 @@ struct ResultProcessor: Sendable {
                 }
                 ControllerMetrics.live.results(p.result.outcome.rawValue, t.ignored == nil)
                 var log = logger
-                log[metadataKey: "correlationID"] = .string("\(p.result.deliveryUID).\(p.result.attempt)")
+                log[metadataKey: "correlationID"] = Self.correlationID(p.result)
                 log[metadataKey: "delivery"] = .string("\(p.delivery.namespace)/\(p.delivery.name)")
                 if let why = t.ignored {
                     log.debug("result ignored", metadata: ["why": .string(why), "redelivered": "\(p.redelivered)"])
