@@ -15,12 +15,21 @@ extension ControllerFlowTests {
         Issue.record("timed out waiting for \(what)")
     }
 
-    @Test func packedResultsAreAllAppliedAndAcknowledgedOnce() async throws {
+    /// Runs `body` once the three results of Notification `name` are held back by the broker.
+    static func withThreeHeldResults(_ name: String, _ body: (ControllerFixture, TestBroker) async throws -> Void)
+        async throws
+    {
         let broker = TestBroker.delivering()
         broker.holdResults()
         try await ControllerFixture.run(broker: broker) { f in
-            try await f.notify("packed", to: ["a@x.io", "b@x.io", "c@x.io"])
-            try await Self.eventually("three results") { broker.heldCount == 3 }
+            try await f.notify(name, to: ["a@x.io", "b@x.io", "c@x.io"])
+            try await eventually("three results") { broker.heldCount == 3 }
+            try await body(f, broker)
+        }
+    }
+
+    @Test func packedResultsAreAllAppliedAndAcknowledgedOnce() async throws {
+        try await Self.withThreeHeldResults("packed") { f, broker in
             // A bad element among them is dropped; the three good ones are applied.
             let token = broker.releaseHeld(adding: [Array(#"{"deliveryUID":"nope","attempt":"two"}"#.utf8)])
             let n = try await f.waitFor("Notification", "packed", "to be Delivered") { $0?.conditionStatus("Delivered") == "True" }
@@ -46,11 +55,7 @@ extension ControllerFlowTests {
     /// The results of a batch are applied in one store submission: one whose delivery went away
     /// meanwhile is dropped, and the others are still applied and the batch acknowledged.
     @Test func aResultWhoseDeliveryWasDeletedDoesNotHoldUpTheOthers() async throws {
-        let broker = TestBroker.delivering()
-        broker.holdResults()
-        try await ControllerFixture.run(broker: broker) { f in
-            try await f.notify("gone", to: ["a@x.io", "b@x.io", "c@x.io"])
-            try await Self.eventually("three results") { broker.heldCount == 3 }
+        try await Self.withThreeHeldResults("gone") { f, broker in
             let victim = try #require(try await f.deliveries(of: "gone").first)
             _ = try await f.store.store.delete(victim.key)
             let token = broker.releaseHeld()
