@@ -1,5 +1,4 @@
 import HeraldAPI
-import Synchronization
 
 /// Remembers a checker's answers. A Notification is planned again on every change to one of its
 /// Deliveries, and most Notifications share a handful of Templates: parsing the same content
@@ -14,23 +13,17 @@ final class MemoizedTemplateChecker: TemplateChecker {
     }
 
     let base: any TemplateChecker
-    let capacity: Int
-    private let answers = Mutex<[Question: [TemplateProblem]]>([:])
+    private let answers: Memo<Question, [TemplateProblem]>
 
     init(_ base: any TemplateChecker, capacity: Int = 512) {
         self.base = base
-        self.capacity = max(1, capacity)
+        answers = Memo(capacity: capacity)
     }
 
     func problems(content: JSON, variables: JSON, channelTypes: [String]) -> [TemplateProblem] {
-        let question = Question(content: content, variables: variables, channelTypes: channelTypes)
-        if let known = answers.withLock({ $0[question] }) { return known }
-        let answer = base.problems(content: content, variables: variables, channelTypes: channelTypes)
-        answers.withLock { memory in
-            if memory.count >= capacity { memory.removeAll(keepingCapacity: true) }
-            memory[question] = answer
+        answers.value(for: Question(content: content, variables: variables, channelTypes: channelTypes)) {
+            base.problems(content: content, variables: variables, channelTypes: channelTypes)
         }
-        return answer
     }
 
     func review(template spec: JSON) -> TemplateReview { base.review(template: spec) }

@@ -1,11 +1,9 @@
-import Synchronization
-
 /// Metric handles (counters, timers, gauges) made once per label and dimensions. Making one goes
 /// through the metrics factory's registry (a lock, sorting and hashing the dimensions), which
 /// per request, result or delivery showed up in profiles. Generic over the handle so this module
 /// needs no metrics dependency.
 public final class MetricHandles<Handle: Sendable>: Sendable {
-    private let made = Mutex<[String: Handle]>([:])
+    private let made = Memo<String, Handle>()
 
     public init() {}
 
@@ -13,12 +11,6 @@ public final class MetricHandles<Handle: Sendable>: Sendable {
     public func callAsFunction(
         _ label: String, _ dimensions: [(String, String)], make: (String, [(String, String)]) -> Handle
     ) -> Handle {
-        let key = dimensions.reduce(label) { $0 + "|" + $1.0 + "=" + $1.1 }
-        return made.withLock { m in
-            if let hit = m[key] { return hit }
-            let handle = make(label, dimensions)
-            m[key] = handle
-            return handle
-        }
+        made.value(for: dimensions.reduce(label) { $0 + "|" + $1.0 + "=" + $1.1 }) { make(label, dimensions) }
     }
 }

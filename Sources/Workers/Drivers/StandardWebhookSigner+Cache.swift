@@ -1,4 +1,4 @@
-import Synchronization
+import HeraldAPI
 
 extension StandardWebhookSigner {
     /// Signers by secret, so that a Channel's secret is trimmed and base64-decoded once rather
@@ -6,15 +6,9 @@ extension StandardWebhookSigner {
     /// delivery). A rotated secret is simply another entry; the cache is emptied when it passes
     /// `cacheLimit` entries so that retired secrets do not pile up.
     public static func cached(secret: String) throws(DeliveryError) -> StandardWebhookSigner {
-        if let signer = cache.withLock({ $0[secret] }) { return signer }
-        let signer = try StandardWebhookSigner(secret: secret)
-        cache.withLock { c in
-            if c.count >= cacheLimit { c.removeAll() }
-            c[secret] = signer
-        }
-        return signer
+        try cache.value(for: secret) { () throws(DeliveryError) in try StandardWebhookSigner(secret: secret) }
     }
 
     static let cacheLimit = 256
-    private static let cache = Mutex<[String: StandardWebhookSigner]>([:])
+    private static let cache = Memo<String, StandardWebhookSigner>(capacity: cacheLimit)
 }
