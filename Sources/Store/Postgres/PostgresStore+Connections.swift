@@ -39,7 +39,10 @@ extension PostgresStore {
     }
 
     static func startupParameters(_ config: PostgresStoreConfiguration) -> [(String, String)] {
-        var parameters = [("application_name", "herald")]
+        // The store's statements touch a few hundred rows through indexes. Costed on arrays of
+        // hundreds of elements a group commit can pass the JIT threshold, and compiling one took
+        // 0.7 s while every writer waited.
+        var parameters = [("application_name", "herald"), ("jit", "off")]
         if let schema = config.schema { parameters.append(("search_path", schema)) }
         return parameters
     }
