@@ -34,15 +34,18 @@ enum BenchEnvironment {
     /// to vacuuming earlier runs' schemas). False when `psql` is not there or the drop failed.
     @discardableResult
     static func dropSchema(_ schema: String, postgresURL url: String) -> Bool {
-        let psql = ["/usr/bin/psql", "/usr/local/bin/psql"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let psql else { return false }
         return runQuietly(psql, [url, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
     }
 
+    /// Debian's `psql`, or a locally installed one.
+    private static var psql: String? {
+        ["/usr/bin/psql", "/usr/local/bin/psql"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// Rows of `sql`'s answer from `psql -At` (fields split on `|`); nil without `psql` or on failure.
     static func query(_ sql: String, postgresURL url: String) -> [[String]]? {
-        guard let psql = ["/usr/bin/psql", "/usr/local/bin/psql"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
-        else { return nil }
+        guard let psql else { return nil }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: psql)
         p.arguments = [url, "-At", "-c", sql]

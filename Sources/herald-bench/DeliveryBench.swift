@@ -109,14 +109,13 @@ struct DeliveryBench: AsyncParsableCommand {
         if burst.failed > 0 { say("  \(burst.failed) deliveries failed") }
         say("apply→Delivered, burst:        \(burst.latencies.summary)")
         say(String(format: "CPU per delivery:              %.3f ms  (%@)", cpu.total * 1000 / Double(total), cpu.breakdown(per: total)))
-        // Read once the burst's tail (notification status, events) has settled.
+        // The burst's tail (notification status, events) settles first: the store writes count
+        // it, and idle means idle.
         try await stack.waitQuiet(timeout: 60)
         if let writes, let rv0, let summary = writes.summary(since: rv0, deliveries: total) {
             say("store writes:                  \(summary)")
         }
 
-        // Idle means idle: the burst's tail (notification status, events) settles first.
-        try await stack.waitQuiet(timeout: 60)
         var idleLatencies = Samples()
         for i in 0..<idle {
             let single = try await self.burst(api, namespace: ns, prefix: "idle\(i)", count: 1, channel: "hook", group: "idle", expected: 1)
