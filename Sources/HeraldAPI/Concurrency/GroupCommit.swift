@@ -21,10 +21,15 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
 
     let commit: @Sendable ([Item]) async -> [Outcome]
     let maxBatch: Int
+    let executor: (any TaskExecutor)?
     let state = Mutex(State())
 
-    public init(maxBatch: Int = .max, commit: @escaping @Sendable ([Item]) async -> [Outcome]) {
+    /// `executor`: where the commit loop runs (nil: the shared pool).
+    public init(
+        maxBatch: Int = .max, executor: (any TaskExecutor)? = nil, commit: @escaping @Sendable ([Item]) async -> [Outcome]
+    ) {
         self.maxBatch = max(1, maxBatch)
+        self.executor = executor
         self.commit = commit
     }
 
@@ -55,7 +60,7 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
             s.flushing = true
             return true
         }
-        if start { Task { await self.flush() } }
+        if start { Task(executorPreference: executor) { await self.flush() } }
     }
 
     private func flush() async {

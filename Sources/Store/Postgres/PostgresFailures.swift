@@ -39,13 +39,14 @@ enum PostgresFailure {
 /// down, and a query on a half-open connection waits for TCP; callers need an answer sooner.
 /// The operation runs in its own task so a hung query cannot hold the caller past the deadline.
 func withDeadline<T: Sendable>(
-    _ timeout: Swift.Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T
+    _ timeout: Swift.Duration, _ what: String, on executor: (any TaskExecutor)? = nil,
+    _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let gate = Once<T>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             gate.arm(continuation)
-            let work = Task {
+            let work = Task(executorPreference: executor) {
                 do {
                     let value = try await operation()
                     gate.resume(.success(value))

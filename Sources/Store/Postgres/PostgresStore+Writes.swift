@@ -30,10 +30,10 @@ extension PostgresStore {
     /// process's readers before any writer hears back.
     static func commit(
         _ batch: [StoreWrite], writer: PostgresWriteBatch, client: PostgresClient, feed: PostgresLogFeed,
-        configuration: PostgresStoreConfiguration
+        configuration: PostgresStoreConfiguration, on executor: any TaskExecutor
     ) async -> [Result<MutationResult, any Error>] {
         do {
-            let outcome = try await withDeadline(timeout(configuration, feed: feed), "committing \(batch.count) writes") {
+            let outcome = try await withDeadline(timeout(configuration, feed: feed), "committing \(batch.count) writes", on: executor) {
                 try await client.withConnection { c in
                     guard !c.isClosed else { throw StoreError.unavailable("the PostgreSQL connection closed") }
                     return try await writer.commit(c, batch)

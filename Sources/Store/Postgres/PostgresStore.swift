@@ -56,8 +56,9 @@ public final class PostgresStore: Store, Service {
         let recent = RecentObjects()
         self.recent = recent
         let writer = PostgresWriteBatch(kinds: kinds, channel: configuration.notifyChannel, recent: recent, logger: log)
-        writes = GroupCommit(maxBatch: configuration.maxBatch) { [client, feed] batch in
-            await Self.commit(batch, writer: writer, client: client, feed: feed, configuration: configuration)
+        let executor = SerialQueueExecutor(label: "herald.store.commit")
+        writes = GroupCommit(maxBatch: configuration.maxBatch, executor: executor) { [client, feed] batch in
+            await Self.commit(batch, writer: writer, client: client, feed: feed, configuration: configuration, on: executor)
         }
     }
 
