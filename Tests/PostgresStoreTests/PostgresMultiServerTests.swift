@@ -30,8 +30,9 @@ extension PostgresTests {
             }
         }
 
-        /// The log keeps of a change's previous state only what selectors read; selector watches
-        /// fed from the log must still tell staying, leaving and joining apart.
+        /// The log keeps of a change's previous state only what selectors read, and only a
+        /// marker when selectors read the same from the object itself; selector watches fed from
+        /// the log must still tell staying, leaving and joining apart.
         @Test func selectorWatchesFollowTheLogWithoutPreviousCopies() async throws {
             try await PostgresTestEnvironment.withTwoServers { schema, a, b in
                 let start = try await b.currentResourceVersion()
@@ -41,21 +42,29 @@ extension PostgresTests {
                 x.labels = ["tier": "gold"]
                 x = try await a.create(x)
                 let statusWrite = try await setPhase(a, x.key, "Delivering")
-                var silver = statusWrite
+                var annotated = statusWrite
+                annotated.annotations["note"] = "labels and selectable fields as they were"
+                annotated = try await a.update(annotated)
+                var silver = annotated
                 silver.labels = ["tier": "silver"]
                 silver = try await a.update(silver)
                 var back = silver
                 back.labels = ["tier": "gold"]
                 back = try await a.update(back)
-                let expected: [StoreEventType] = [.added, .modified, .deleted, .added]
-                let seen = try await collect(stream, count: 4)
+                let expected: [StoreEventType] = [.added, .modified, .modified, .deleted, .added]
+                let seen = try await collect(stream, count: 5)
                 #expect(seen.map(\.type) == expected)
-                #expect(seen.map(\.resourceVersion) == [x, statusWrite, silver, back].map(\.resourceVersion))
+                #expect(seen.map(\.resourceVersion) == [x, statusWrite, annotated, silver, back].map(\.resourceVersion))
 
                 // Each change keeps what selectors read of the state before it, not a copy.
-                let previous = try await PostgresTestEnvironment.logPrevious(
+                let stored = try await PostgresTestEnvironment.logPrevious(
                     schema: schema, rvs: statusWrite.resourceVersion...back.resourceVersion)
-                #expect(previous.count == 3)
+                #expect(stored.count == 4)
+                #expect(stored[annotated.resourceVersion] == "=")
+                var previous: [Int64: JSON] = [:]
+                for (rv, text) in stored where rv != annotated.resourceVersion {
+                    previous[rv] = try JSON.parse(Array(text.utf8))
+                }
                 for state in previous.values {
                     let specFields = Set(state["spec"]?.objectValue?.keys.map { $0 } ?? [])
                     #expect(specFields.isSubset(of: ["templateRef"]))
@@ -69,7 +78,7 @@ extension PostgresTests {
                 // Replayed from the log by a server started afterwards: the same decisions.
                 try await PostgresTestEnvironment.withStore(schema: schema, label: "c") { c in
                     let replay = try await collect(
-                        try await c.watch(kind: "Notification", namespace: "sel", options: gold, after: start), count: 4)
+                        try await c.watch(kind: "Notification", namespace: "sel", options: gold, after: start), count: 5)
                     #expect(replay.map(\.type) == expected)
                 }
             }

@@ -107,8 +107,9 @@ enum PostgresTestEnvironment {
     }
 
     /// The `previous` column of the `log` rows in `schema` with rv in `range`, parsed.
-    static func logPrevious(schema: String, rvs range: ClosedRange<Int64>) async throws -> [Int64: JSON] {
-        var out: [Int64: JSON] = [:]
+    /// The log's `previous` column as text, by rv, where it is set.
+    static func logPrevious(schema: String, rvs range: ClosedRange<Int64>) async throws -> [Int64: String] {
+        var out: [Int64: String] = [:]
         try await withAdminConnection { connection, logger in
             let rows = try await connection.query(
                 PostgresQuery(
@@ -116,7 +117,7 @@ enum PostgresTestEnvironment {
                         "SELECT rv, previous FROM \(schema).log WHERE previous IS NOT NULL AND rv BETWEEN \(range.lowerBound) AND \(range.upperBound)"
                 ), logger: logger)
             for try await (rv, previous) in rows.decode((Int64, ByteBuffer).self) {
-                out[rv] = try JSON.parse(previous.readableBytesView)
+                out[rv] = String(buffer: previous)
             }
         }
         return out

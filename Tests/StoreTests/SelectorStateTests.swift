@@ -43,6 +43,37 @@ import Testing
         for (name, read) in definition.selectableFields { #expect(read(state) == read(object), "\(name)") }
     }
 
+    @Test func aWriteThatMovesNeitherLabelsNorSelectableFieldsReadsAlike() {
+        let before = delivery()
+        var attempted = before
+        attempted.status = ["phase": "Queued", "attempts": 2]
+        attempted.annotations["note"] = "changed"
+        #expect(PostgresRows.selectorsReadAlike(before, attempted, kinds: .herald))
+        var delivered = before
+        delivered.status = ["phase": "Delivered", "attempts": 1]
+        #expect(!PostgresRows.selectorsReadAlike(before, delivered, kinds: .herald))
+        var relabeled = before
+        relabeled.labels["tier"] = "silver"
+        #expect(!PostgresRows.selectorsReadAlike(before, relabeled, kinds: .herald))
+    }
+
+    /// The marker reads back as the object itself, on which selectors decide as on the state before.
+    @Test func theSameStateMarkerReadsBackAsTheObject() throws {
+        var object = delivery()
+        object.status = ["phase": "Queued", "attempts": 2]
+        let event = try PostgresRows.event(
+            rv: 43, type: "MODIFIED", key: object.key, body: PostgresRows.body(object), previous: PostgresRows.sameSelectorState)
+        #expect(event.previous == object)
+        let added = try PostgresRows.event(rv: 42, type: "ADDED", key: object.key, body: PostgresRows.body(object), previous: nil)
+        #expect(added.previous == nil)
+    }
+
+    @Test func stringMapsAreJSONObjects() throws {
+        let text = PostgresRows.stringMap(["a\"b": "c\\d\n", "e": ""])
+        #expect(try JSON.parse(Array(text.utf8)) == ["a\"b": "c\\d\n", "e": ""])
+        #expect(PostgresRows.stringMap([:]) == "{}")
+    }
+
     @Test func aClusterScopedObjectWithoutLabelsKeepsNoEmptyMembers() throws {
         var r = Resource(apiVersion: "v1", kind: "Namespace", namespace: nil, name: "team-a")
         r.resourceVersion = 7

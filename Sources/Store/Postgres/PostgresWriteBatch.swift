@@ -129,7 +129,13 @@ struct PostgresWriteBatch {
             statement.log.keys.append(e.key)
             statement.log.body.append(e.serializedObject ?? PostgresRows.body(e.object))
             // Only selectors read the previous state, and only what they read is kept.
-            statement.log.previous.append(e.previous.map { PostgresRows.selectorState($0, kinds: kinds) } ?? empty)
+            if let previous = e.previous {
+                statement.log.previous.append(
+                    PostgresRows.selectorsReadAlike(previous, e.object, kinds: kinds)
+                        ? PostgresRows.sameSelectorState : PostgresRows.selectorState(previous, kinds: kinds))
+            } else {
+                statement.log.previous.append(empty)
+            }
         }
         for key in touched {
             // Most writes (every status write) keep the owners as they were: compare the stored
