@@ -196,6 +196,12 @@ import Testing
             #expect(deliveries.count == 2)
             #expect(Set(deliveries.compactMap { $0.spec?["round"]?.intValue }) == [0, 1])
             #expect(f.broker.published.count == 2)
+            // The first round's creation is told in the Accepted event; a later round's, in its own.
+            let accepted = try await waitForEvents(f, reason: "Accepted", count: 1)
+            #expect(accepted.count == 1)
+            #expect(accepted.first?.json["message"]?.stringValue?.hasSuffix("; created 1 delivery (1 queued)") == true)
+            let created = try await waitForEvents(f, reason: "DeliveriesCreated", count: 1)
+            #expect(created.map { $0.json["message"]?.stringValue } == ["created 1 delivery (1 queued)"])
         }
     }
 

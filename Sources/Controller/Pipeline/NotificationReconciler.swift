@@ -106,8 +106,11 @@ struct NotificationReconciler: Sendable {
         for note in plan.events { recorder.record(note, about: n) }
 
         var highestWrite: Int64 = 0
+        var created: EventNote?
         if !plan.creates.isEmpty {
-            highestWrite = max(highestWrite, try await create(plan.creates, for: n, channels: channels, now: now, log))
+            let (written, note) = try await create(plan.creates, for: n, channels: channels, now: now, log)
+            highestWrite = max(highestWrite, written)
+            created = note
         }
         if !plan.cancels.isEmpty {
             let ctx = actions.context(notification: n, channel: nil, now: now)
@@ -127,7 +130,8 @@ struct NotificationReconciler: Sendable {
         // Read our own writes before counting.
         if highestWrite > 0 { await caches.deliveries.waitFor(resourceVersion: highestWrite) }
 
-        try await writeStatus(n, plan: plan, now: now, log)
+        let unsaid = try await writeStatus(n, plan: plan, now: now, created: created, log)
+        if let unsaid { recorder.record(unsaid, about: n) }
     }
 
     /// The Recipients the planner may need: those named in `spec.to`, and the whole namespace only
@@ -143,10 +147,11 @@ struct NotificationReconciler: Sendable {
     }
 
     /// Creates planned deliveries in one store submission (committed together), then publishes
-    /// the jobs of those due now in one batch. Returns the highest resourceVersion written; throws
-    /// the first failure once the deliveries that were created have been published.
+    /// the jobs of those due now in one batch. Returns the highest resourceVersion written and the
+    /// Event saying what was created (for the caller to record); throws the first failure once the
+    /// deliveries that were created have been published.
     func create(_ planned: [PlannedDelivery], for n: Resource, channels: [String: Resource], now: Date, _ log: Logger)
-        async throws -> Int64
+        async throws -> (Int64, EventNote?)
     {
         typealias Created = (Resource, DeliveryStateMachine.Transition)
         var objects: [Resource] = []
@@ -185,15 +190,13 @@ struct NotificationReconciler: Sendable {
         }
         guard !created.isEmpty else {
             if let failure { throw failure }
-            return 0
+            return (0, nil)
         }
         let counts = Dictionary(grouping: created, by: { $0.0.deliveryPhase }).mapValues(\.count)
         let summary = counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue.lowercased())" }
-        recorder.record(
-            .normal(
-                "DeliveriesCreated",
-                "created \(created.count) \(created.count == 1 ? "delivery" : "deliveries") (\(summary.joined(separator: ", ")))"),
-            about: n)
+        let note = EventNote.normal(
+            "DeliveriesCreated",
+            "created \(created.count) \(created.count == 1 ? "delivery" : "deliveries") (\(summary.joined(separator: ", ")))")
         log.info("created deliveries", metadata: ["count": "\(created.count)"])
 
         // Publish everything due now together; failures leave the deliveries Queued, and the
@@ -219,11 +222,15 @@ struct NotificationReconciler: Sendable {
             } catch {
                 // Channels differ per job only in the retry policy, which taking back ignores.
                 await actions.revert(jobs, notification: n, channel: nil, error: error)
+                recorder.record(note, about: n)
                 throw error
             }
         }
-        if let failure { throw failure }
-        return created.map(\.0.resourceVersion).max() ?? 0
+        if let failure {
+            recorder.record(note, about: n)
+            throw failure
+        }
+        return (created.map(\.0.resourceVersion).max() ?? 0, note)
     }
 
     /// Writes each redrive answer on the Delivery that asked (handled, and redriven or refused)
@@ -266,8 +273,12 @@ struct NotificationReconciler: Sendable {
     }
 
     /// Writes the aggregate status when it differs from the stored one, and records an Event
-    /// when a condition flips.
-    func writeStatus(_ n: Resource, plan: NotificationPlan, now: Date, _ log: Logger) async throws {
+    /// when a condition flips. `created` (deliveries this reconcile created) joins the Accepted
+    /// event when acceptance is what this write says, so a new notification costs one Event, not
+    /// two; returned when it still needs an Event of its own.
+    func writeStatus(_ n: Resource, plan: NotificationPlan, now: Date, created: EventNote? = nil, _ log: Logger)
+        async throws -> EventNote?
+    {
         // A failure a redrive replaced no longer counts: its replacement does.
         let current = RedrivePlanner.withoutReplaced(
             caches.deliveries(of: n).filter { Int($0.spec?["round"]?.intValue ?? 0) == plan.round }
@@ -282,7 +293,7 @@ struct NotificationReconciler: Sendable {
             StatusAggregator.Input(
                 generation: n.generation, accepted: plan.accepted, suspended: suspended, round: plan.round,
                 deliveries: current, current: n.status, now: now))
-        if expected == n.status { return }
+        if expected == n.status { return created }
         let result = try await store.guaranteedUpdate(n.key, target: .status) { stored in
             guard stored.uid == uid else { return stored }
             var next = stored
@@ -292,17 +303,23 @@ struct NotificationReconciler: Sendable {
                     deliveries: current, current: stored.status, now: now))
             return next
         }
-        guard result.changed else { return }
+        guard result.changed else { return created }
         let after = result.object
+        var unsaid = created
         for type in ["Accepted", "Delivered"] {
             let old = before?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type }
             guard let new = after.condition(type) else { continue }
             let oldState = old.map { "\($0["status"]?.stringValue ?? "")/\($0["reason"]?.stringValue ?? "")" }
             let newState = "\(new["status"]?.stringValue ?? "")/\(new["reason"]?.stringValue ?? "")"
-            guard oldState != newState else { continue }
-            if let note = Self.note(forCondition: type, new) { recorder.record(note, about: after) }
+            guard oldState != newState, var note = Self.note(forCondition: type, new) else { continue }
+            if let creation = unsaid, type == "Accepted", note.type == .normal {
+                note.message += "; " + creation.message
+                unsaid = nil
+            }
+            recorder.record(note, about: after)
         }
         log.debug("status written", metadata: ["phase": .string(after.status?["phase"]?.stringValue ?? "")])
+        return unsaid
     }
 
     static func note(forCondition type: String, _ c: JSON) -> EventNote? {
