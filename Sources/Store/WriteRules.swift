@@ -31,9 +31,13 @@ public enum WriteRules {
     /// Decides what an update of `current` to `desired` does.
     public static func update(current: Resource, desired: Resource, target: Target, hasStatus: Bool) -> Mutation {
         var next = current
+        // A status write moves nothing else: comparing the status alone answers whether anything
+        // moved, without walking the whole object (most writes are status writes).
+        var unchanged: Bool?
         switch target {
         case .status:
             next.status = desired.status
+            unchanged = desired.status == current.status
         case .main:
             var meta = current.metadata.objectValue ?? [:]
             let desiredMeta = desired.metadata.objectValue ?? [:]
@@ -58,7 +62,7 @@ public enum WriteRules {
         if next.isDeleting && next.finalizers.isEmpty {
             return .remove(next)
         }
-        if next.json == current.json { return .unchanged }
+        if unchanged ?? (next.json == current.json) { return .unchanged }
         return .put(next)
     }
 

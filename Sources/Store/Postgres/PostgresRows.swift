@@ -68,8 +68,8 @@ enum PostgresRows {
             "name": .string(object.name), "resourceVersion": .string(String(object.resourceVersion)),
         ]
         if !object.namespace.isEmpty { metadata["namespace"] = .string(object.namespace) }
-        let labels = object.labels
-        if !labels.isEmpty { metadata["labels"] = JSON(labels) }
+        // As stored: decoding the labels only to encode them again cost as much as the rest.
+        if case .object(let labels)? = object.metadata["labels"], !labels.isEmpty { metadata["labels"] = .object(labels) }
         var json: JSON = [
             "apiVersion": .string(object.apiVersion), "kind": .string(object.kind), "metadata": .object(metadata),
         ]
