@@ -205,36 +205,39 @@ struct NotificationReconciler: Sendable {
             "created \(created.count) \(created.count == 1 ? "delivery" : "deliveries") (\(summary.joined(separator: ", ")))")
         log.info("created deliveries", metadata: ["count": "\(created.count)"])
 
-        // Publish everything due now together; failures leave the deliveries Queued, and the
-        // queued timeout publishes them again.
-        var byTier: [Double?: [DeliveryJob]] = [:]
-        for (object, t) in created {
-            let channel = channels[object.spec?["channel"]?.stringValue ?? ""]
-            for action in t.actions {
-                switch action {
-                case .publish(let attempt, let tier):
-                    byTier[tier, default: []].append(
-                        try actions.job(for: object, notification: n, channel: channel, attempt: attempt))
-                case .record(let note):
-                    recorder.record(note, about: object)
-                case .wake, .deadLetter:
-                    break
+        // Whatever fails from here on, the deliveries exist: the caller records nothing then, so
+        // say so before throwing.
+        do {
+            // Publish everything due now together; failures leave the deliveries Queued, and the
+            // queued timeout publishes them again.
+            var byTier: [Double?: [DeliveryJob]] = [:]
+            for (object, t) in created {
+                let channel = channels[object.spec?["channel"]?.stringValue ?? ""]
+                for action in t.actions {
+                    switch action {
+                    case .publish(let attempt, let tier):
+                        byTier[tier, default: []].append(
+                            try actions.job(for: object, notification: n, channel: channel, attempt: attempt))
+                    case .record(let note):
+                        recorder.record(note, about: object)
+                    case .wake, .deadLetter:
+                        break
+                    }
                 }
             }
-        }
-        for (tier, jobs) in byTier {
-            do {
-                try await actions.batcher.publish(jobs, delaySeconds: tier)
-            } catch {
-                // Channels differ per job only in the retry policy, which taking back ignores.
-                await actions.revert(jobs, notification: n, channel: nil, error: error)
-                recorder.record(note, about: n)
-                throw error
+            for (tier, jobs) in byTier {
+                do {
+                    try await actions.batcher.publish(jobs, delaySeconds: tier)
+                } catch {
+                    // Channels differ per job only in the retry policy, which taking back ignores.
+                    await actions.revert(jobs, notification: n, channel: nil, error: error)
+                    throw error
+                }
             }
-        }
-        if let failure {
+            if let failure { throw failure }
+        } catch {
             recorder.record(note, about: n)
-            throw failure
+            throw error
         }
         return (created.map(\.0.resourceVersion).max() ?? 0, note)
     }

@@ -49,7 +49,8 @@ extension JSON {
         }
     }
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    /// A JSON string literal, quotes included.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         escapeString(s, into: &out)
         out.append(UInt8(ascii: "\""))

@@ -36,11 +36,9 @@ enum PostgresRows {
         out.reserveCapacity(16 + 32 * pairs.count)
         for (key, value) in pairs {
             if out.count > 1 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            JSON.escapeString(key, into: &out)
-            out.append(contentsOf: "\":\"".utf8)
-            JSON.escapeString(value, into: &out)
-            out.append(UInt8(ascii: "\""))
+            JSON.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSON.writeString(value, into: &out)
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
