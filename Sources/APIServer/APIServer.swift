@@ -16,11 +16,18 @@ public struct APIServer: Sendable {
         public var port: Int
         /// Larger bodies get 413, as the Kubernetes API server's limit of 3 MiB.
         public var maxBodySize: Int
+        /// The lease a running controller holds. While it is held, new Notifications get the
+        /// controller's finalizer at creation; nil leaves that to the controller.
+        public var controllerLease: String?
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 3 * 1024 * 1024) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 3 * 1024 * 1024,
+            controllerLease: String? = ControllerConventions.leaseName
+        ) {
             self.host = host
             self.port = port
             self.maxBodySize = maxBodySize
+            self.controllerLease = controllerLease
         }
     }
 
@@ -37,7 +44,8 @@ public struct APIServer: Sendable {
         self.configuration = configuration
         responder = APIResponder(
             store: store, registry: store.kinds, prometheus: registry, maxBodySize: configuration.maxBodySize,
-            templateEngine: templateEngine, logger: logger)
+            templateEngine: templateEngine,
+            presence: configuration.controllerLease.map { ControllerPresence(store: store, leaseName: $0) }, logger: logger)
     }
 
     /// The HTTP server as a Service for the process's ServiceGroup.
@@ -68,7 +76,7 @@ struct APIResponder: HTTPResponder {
 
     init(
         store: any Store, registry: KindRegistry, prometheus: PrometheusCollectorRegistry?, maxBodySize: Int,
-        templateEngine: (any TemplateEngine)?, logger: Logger
+        templateEngine: (any TemplateEngine)?, presence: ControllerPresence?, logger: Logger
     ) {
         self.store = store
         self.registry = registry
@@ -77,7 +85,8 @@ struct APIResponder: HTTPResponder {
         self.logger = logger
         discovery = Discovery(registry: registry, listsActions: templateEngine != nil)
         openAPI = OpenAPIDocuments(registry: registry)
-        resources = ResourceHandler(store: store, registry: registry, templates: templateEngine, logger: logger)
+        resources = ResourceHandler(
+            store: store, registry: registry, templates: templateEngine, presence: presence, logger: logger)
         renders = templateEngine.map { TemplateRenderHandler(store: store, engine: $0) }
     }
 

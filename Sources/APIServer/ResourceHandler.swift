@@ -12,6 +12,8 @@ struct ResourceHandler: Sendable {
     let registry: KindRegistry
     /// Mustache syntax checks for Templates; nil leaves them to the controller's `Valid` condition.
     let templates: (any TemplateEngine)?
+    /// Adds the controller's finalizer to Notifications created while it leads; nil never does.
+    let presence: ControllerPresence?
     let logger: Logger
 
     struct Call {
@@ -155,6 +157,8 @@ struct ResourceHandler: Sendable {
         resource.json = ServerSideApply.recordUpdate(
             old: nil, new: resource.json, manager: manager(call, default: "unknown"), apiVersion: call.definition.apiVersion,
             time: Timestamp.format(Date()))
+        // After field ownership is recorded: no applier owns the finalizer, so none removes it.
+        resource.addFinalizers(await creationFinalizers(call.definition))
         let created = try await store.create(resource, options: options(call))
         return Responses.json(created.json, status: .created, warnings: admitted.warnings)
     }
@@ -179,6 +183,10 @@ struct ResourceHandler: Sendable {
             old: current.json, new: resource.json, manager: manager(call, default: "unknown"),
             apiVersion: call.definition.apiVersion, time: Timestamp.format(Date()))
         return resource
+    }
+
+    func creationFinalizers(_ definition: KindDefinition) async -> [String] {
+        await presence?.creationFinalizers(definition) ?? []
     }
 
     var target: (Call) -> WriteRules.Target { { $0.path.subresource == "status" ? .status : .main } }
@@ -244,6 +252,7 @@ struct ResourceHandler: Sendable {
         _ = try admission(definition, statusWrite: status == .status).admit(
             applied, namespace: call.path.namespace, name: call.path.name, fieldValidation: validation)
         let now = Date()
+        let finalizers = await creationFinalizers(definition)
         let result = try await store.mutate(key, dryRun: call.query.dryRun) { current in
             let merged = try ServerSideApply.apply(
                 applied, to: current?.json, manager: manager, force: force, apiVersion: definition.apiVersion,
@@ -252,7 +261,9 @@ struct ResourceHandler: Sendable {
                 merged, namespace: call.path.namespace, name: call.path.name, fieldValidation: validation)
             warnings.set(admitted.warnings)
             guard let current else {
-                return .put(WriteRules.prepareCreate(admitted.resource, now: now, uid: ObjectUID.make(), keepStatus: false))
+                var created = admitted.resource
+                created.addFinalizers(finalizers)
+                return .put(WriteRules.prepareCreate(created, now: now, uid: ObjectUID.make(), keepStatus: false))
             }
             var desired = admitted.resource
             desired.resourceVersion = current.resourceVersion
@@ -297,6 +308,13 @@ struct ResourceHandler: Sendable {
             "apiVersion": .string(call.definition.apiVersion), "kind": .string("\(call.definition.kind)List"),
             "metadata": ["resourceVersion": .string(String(list.resourceVersion))], "items": .array(deleted),
         ])
+    }
+}
+
+extension Resource {
+    mutating func addFinalizers(_ names: [String]) {
+        let missing = names.filter { !finalizers.contains($0) }
+        if !missing.isEmpty { finalizers += missing }
     }
 }
 

@@ -363,7 +363,11 @@ public enum StoreContract {
     static func leases(_ store: any Store) async throws {
         let name = unique("lease")
         let now = Date()
+        #expect(try await store.lease(named: name) == nil)
         let a = try #require(try await store.acquireLease(name, holder: "a", duration: 10, now: now))
+        let stored = try #require(try await store.lease(named: name))
+        #expect(stored.holder == "a" && stored.version == a.version)
+        #expect(abs(stored.expires.timeIntervalSince(a.expires)) < 0.001)
         #expect(try await store.acquireLease(name, holder: "b", duration: 10, now: now.addingTimeInterval(1)) == nil)
         let renewed = try #require(try await store.renewLease(a, now: now.addingTimeInterval(5)))
         #expect(renewed.version > a.version)
@@ -373,7 +377,10 @@ public enum StoreContract {
         let b = try #require(try await store.acquireLease(name, holder: "b", duration: 10, now: now.addingTimeInterval(16)))
         #expect(b.holder == "b")
         #expect(try await store.renewLease(renewed, now: now.addingTimeInterval(17)) == nil)
+        #expect(try await store.lease(named: name)?.holder == "b")
         try await store.releaseLease(b)
+        // Released: gone, or expired for every clock.
+        if let released = try await store.lease(named: name) { #expect(released.expires <= now) }
         #expect(try await store.acquireLease(name, holder: "c", duration: 10, now: now.addingTimeInterval(18)) != nil)
     }
 

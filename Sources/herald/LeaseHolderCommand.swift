@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldAPI
 import Store
 
 /// `herald lease-holder` (hidden): contends for a store lease and keeps renewing it, printing one
@@ -13,7 +14,7 @@ struct LeaseHolderCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServerOptions
 
-    @Option(help: "Lease name.") var name = "herald-controller"
+    @Option(help: "Lease name.") var name = ControllerConventions.leaseName
     @Option(help: "Holder identity (default: host name and process id).") var holder = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
     @Option(help: "Lease duration in seconds; the holder renews every third of it.") var duration = 15.0
 

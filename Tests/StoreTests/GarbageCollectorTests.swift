@@ -54,6 +54,7 @@ final class FlakyStore: Store {
     }
     func renewLease(_ lease: Lease, now: Date) async throws -> Lease? { try await base.renewLease(lease, now: now) }
     func releaseLease(_ lease: Lease) async throws { try await base.releaseLease(lease) }
+    func lease(named name: String) async throws -> Lease? { try await base.lease(named: name) }
     func ping() async throws { try await base.ping() }
 }
 

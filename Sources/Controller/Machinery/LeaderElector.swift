@@ -1,4 +1,5 @@
 import Foundation
+import HeraldAPI
 import Logging
 import ServiceLifecycle
 import Store
@@ -21,7 +22,7 @@ public struct LeaderElector: Sendable {
         public var retryPeriod: Double
 
         public init(
-            leaseName: String = "herald-controller", identity: String = LeaderElector.defaultIdentity(),
+            leaseName: String = ControllerConventions.leaseName, identity: String = LeaderElector.defaultIdentity(),
             leaseDuration: Double = 15, renewPeriod: Double = 5, retryPeriod: Double = 2
         ) {
             self.leaseName = leaseName

@@ -9,7 +9,7 @@ import Synchronization
 /// writes the aggregate status when it changed. On deletion it cancels what is still pending
 /// and then lets the object go.
 struct NotificationReconciler: Sendable {
-    static let finalizer = "herald.dev/cancel"
+    static let finalizer = ControllerConventions.notificationFinalizer
 
     let store: any Store
     let caches: Caches

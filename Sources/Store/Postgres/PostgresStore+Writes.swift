@@ -101,4 +101,18 @@ extension PostgresStore {
                 """, logger: self.logger)
         }
     }
+
+    public func lease(named name: String) async throws -> Lease? {
+        try await perform("reading lease \(name)") { c in
+            var lease: Lease?
+            let rows = try await c.query(
+                "SELECT holder, version, expires, duration FROM leases WHERE name = \(name)", logger: self.logger)
+            for try await (holder, version, expires, duration) in rows.decode((String, Int64, Double, Double).self) {
+                lease = Lease(
+                    name: name, holder: holder, version: version, expires: Date(timeIntervalSince1970: expires),
+                    duration: duration)
+            }
+            return lease
+        }
+    }
 }

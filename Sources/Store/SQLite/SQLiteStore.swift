@@ -299,4 +299,15 @@ public final class SQLiteStore: Store {
                 arguments: [lease.name, lease.holder, lease.version])
         }
     }
+
+    public func lease(named name: String) async throws -> Lease? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT holder, version, expires, duration FROM leases WHERE name = ?", arguments: [name])
+                .map { row in
+                    Lease(
+                        name: name, holder: row["holder"], version: row["version"],
+                        expires: Date(timeIntervalSince1970: row["expires"]), duration: row["duration"])
+                }
+        }
+    }
 }
