@@ -2,7 +2,7 @@
 # Installs the system libraries and servers Herald needs, from Debian, when they are missing.
 set -euo pipefail
 need=()
-for pkg in libsqlite3-dev libcurl4-openssl-dev librabbitmq-dev rabbitmq-server postgresql python3-pip curl; do
+for pkg in libsqlite3-dev libcurl4-openssl-dev librabbitmq-dev libjemalloc-dev rabbitmq-server postgresql python3-pip curl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

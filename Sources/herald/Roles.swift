@@ -54,7 +54,11 @@ struct ControllerCommand: AsyncParsableCommand {
         let store = try options.openStore()
         let broker = try brokerOptions.openBroker(logger: logger)
         logger.info(
-            "controller starting", metadata: ["broker": .string(brokerOptions.redacted), "store": .string(options.storeDescription)])
+            "controller starting",
+            metadata: [
+                "broker": .string(brokerOptions.redacted), "store": .string(options.storeDescription),
+                "allocator": .string(MemoryAllocator.description),
+            ])
         let role = Roles.controller(store: store, broker: broker, logger: logger)
         // Shutdown runs in reverse order: the controller stops first, the endpoint last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -110,7 +114,11 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = Roles.worker(
             broker: broker, secrets: secrets, delayedJobs: delayedJobs, parts: parts,
             concurrency: brokerOptions.workerConcurrency, logger: logger)
-        logger.info("worker starting", metadata: ["broker": .string(brokerOptions.redacted), "server": .string(server)])
+        logger.info(
+            "worker starting",
+            metadata: [
+                "broker": .string(brokerOptions.redacted), "server": .string(server), "allocator": .string(MemoryAllocator.description),
+            ])
         // Shutdown runs in reverse order: the worker stops consuming first, the endpoint goes last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(

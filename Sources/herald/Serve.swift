@@ -60,6 +60,7 @@ func runAPIServer(
             metadata: [
                 "address": "\(host):\(port)",
                 "store": "\(options.storeDescription)",
+                "allocator": .string(MemoryAllocator.description),
             ])
     }
     let gc = GarbageCollector(store: store, logger: logger)
