@@ -9,13 +9,13 @@ import Workers
 /// The worker role: consumes `herald.jobs.<type>` queues with manual acks and a prefetch, runs
 /// each job through the `JobProcessor` (at most `concurrency` at a time, whether a message carries
 /// one job or a pack of them, `JobMessage`), reports one result per attempt to `herald.results`,
-/// then acks the message once all its jobs are reported (acks coalesced too, `AckCoalescer`). Results that finish while a publish is in
-/// flight are packed into one message for the next (`ResultPacker`, `GroupCommit`), so the
-/// broker handles a message per pack rather than per delivery. A job is acked only after the
-/// message carrying its result is confirmed, so a crash in between redelivers it (at-least-once;
-/// the idempotency key makes the repeat visible to the provider, and the controller ignores a
-/// result whose attempt is no longer current). Workers never write the store and never decide
-/// retries.
+/// then acks the message once all its jobs are reported (acks coalesced too, `AckCoalescer`).
+/// Results that finish while a publish is in flight are packed into one message for the next
+/// (`ResultPacker`, `GroupCommit`), so the broker handles a message per pack rather than per
+/// delivery. A message is acked only after the messages carrying its results are confirmed, so a
+/// crash in between redelivers it (at-least-once; the idempotency key makes the repeat visible to
+/// the provider, and the controller ignores a result whose attempt is no longer current). Workers
+/// never write the store and never decide retries.
 struct JobWorker: Service {
     let broker: any MessageBroker
     let processor: JobProcessor
