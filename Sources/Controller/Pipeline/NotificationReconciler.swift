@@ -112,32 +112,27 @@ struct NotificationReconciler: Sendable {
             highestWrite = max(highestWrite, written)
             created = note
         }
-        do {
-            if !plan.cancels.isEmpty {
-                let ctx = actions.context(notification: n, channel: nil, now: now)
-                for name in plan.cancels {
-                    let key = ObjectKey(kind: "Delivery", namespace: ns, name: name)
-                    let (_, written) = try await actions.apply(
-                        .canceled(reason: "RemovedFromSpec", message: "the recipient or channel left the notification's spec"),
-                        to: key, context: ctx)
-                    highestWrite = max(highestWrite, written.resourceVersion)
-                }
-                recorder.record(.normal("Canceled", "canceled \(plan.cancels.count) deliveries whose pair left the spec"), about: n)
+        // The deliveries exist whatever fails after: say so, unless the Accepted event already does.
+        defer { if let created { recorder.record(created, about: n) } }
+        if !plan.cancels.isEmpty {
+            let ctx = actions.context(notification: n, channel: nil, now: now)
+            for name in plan.cancels {
+                let key = ObjectKey(kind: "Delivery", namespace: ns, name: name)
+                let (_, written) = try await actions.apply(
+                    .canceled(reason: "RemovedFromSpec", message: "the recipient or channel left the notification's spec"),
+                    to: key, context: ctx)
+                highestWrite = max(highestWrite, written.resourceVersion)
             }
-            if !plan.redrives.isEmpty {
-                // After the creates: a failed delivery is marked redriven only once its replacement exists.
-                highestWrite = max(highestWrite, try await answer(plan.redrives, for: n, log))
-            }
-            // Read our own writes before counting.
-            if highestWrite > 0 { await caches.deliveries.waitFor(resourceVersion: highestWrite) }
-
-            created = try await writeStatus(n, plan: plan, now: now, created: created, log)
-        } catch {
-            // The deliveries exist whatever failed after: say so.
-            if let created { recorder.record(created, about: n) }
-            throw error
+            recorder.record(.normal("Canceled", "canceled \(plan.cancels.count) deliveries whose pair left the spec"), about: n)
         }
-        if let created { recorder.record(created, about: n) }
+        if !plan.redrives.isEmpty {
+            // After the creates: a failed delivery is marked redriven only once its replacement exists.
+            highestWrite = max(highestWrite, try await answer(plan.redrives, for: n, log))
+        }
+        // Read our own writes before counting.
+        if highestWrite > 0 { await caches.deliveries.waitFor(resourceVersion: highestWrite) }
+
+        created = try await writeStatus(n, plan: plan, now: now, created: created, log)
     }
 
     /// The Recipients the planner may need: those named in `spec.to`, and the whole namespace only
