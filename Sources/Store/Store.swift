@@ -42,8 +42,8 @@ public protocol Store: Sendable {
     func acquireLease(_ name: String, holder: String, duration: TimeInterval, now: Date) async throws -> Lease?
     func renewLease(_ lease: Lease, now: Date) async throws -> Lease?
     func releaseLease(_ lease: Lease) async throws
-    /// The lease as stored, expired or not; nil when nobody holds it. Callers compare `expires`
-    /// with their clock, as acquire and renew do.
+    /// The lease as stored, expired or released or not; nil when none of that name is stored.
+    /// Callers compare `expires` with their clock, as acquire and renew do.
     func lease(named name: String) async throws -> Lease?
 
     /// Whether the backing database answers (for `/readyz`).

@@ -106,8 +106,8 @@ enum PostgresTestEnvironment {
         }
     }
 
-    /// The `previous` column of the `log` rows in `schema` with rv in `range`, parsed.
-    /// The log's `previous` column as text, by rv, where it is set.
+    /// The `previous` column of the `log` rows in `schema` with rv in `range`, as text, by rv,
+    /// where it is set.
     static func logPrevious(schema: String, rvs range: ClosedRange<Int64>) async throws -> [Int64: String] {
         var out: [Int64: String] = [:]
         try await withAdminConnection { connection, logger in

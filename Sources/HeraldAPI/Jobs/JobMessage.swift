@@ -6,9 +6,6 @@ public enum JobMessage {
     /// One message body carrying `encodedJobs` (each `DeliveryJob.encoded()`).
     public static func body(_ encodedJobs: [[UInt8]]) -> [UInt8] { MessagePack.body(encodedJobs) }
 
-    /// Bytes one job adds to a packed body.
-    public static func packedSize(of encodedJob: [UInt8]) -> Int { MessagePack.packedSize(of: encodedJob) }
-
     /// The jobs of one message, each decoded on its own with its JSON (to dead-letter a bad one
     /// as it came); an element's error names its index.
     /// - Throws: when the body is not JSON, or neither an object nor an array.
