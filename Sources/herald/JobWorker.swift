@@ -101,23 +101,26 @@ struct JobWorker: Service {
     /// The jobs a message carries. Whatever cannot be read goes to the failed queue as it came
     /// (the whole message, or the one bad element of a pack) and is acknowledged with the rest.
     private func jobs(in delivery: Broker.Delivery) async throws -> [DeliveryJob] {
-        func setAside(_ body: [UInt8]?, _ error: JobDecodingError) async throws {
-            logger.error("unreadable job dead-lettered", metadata: ["queue": .string(delivery.queue), "error": "\(error)"])
-            try await broker.deadLetter(delivery, body: body, reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
-        }
         let elements: [(json: JSON, value: Result<DeliveryJob, JobDecodingError>)]
         do {
             elements = try JobMessage.decode(delivery.body)
         } catch {
-            try await setAside(nil, error)
+            logger.error("unreadable job dead-lettered", metadata: ["queue": .string(delivery.queue), "error": "\(error)"])
+            try await broker.deadLetter(delivery, reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
             return []
         }
         var jobs: [DeliveryJob] = []
         jobs.reserveCapacity(elements.count)
         for element in elements {
             switch element.value {
-            case .success(let job): jobs.append(job)
-            case .failure(let error): try await setAside(element.json.serialized(), error)
+            case .success(let job):
+                jobs.append(job)
+            case .failure(let error):
+                logger.error("unreadable job dead-lettered", metadata: ["queue": .string(delivery.queue), "error": "\(error)"])
+                var alone = OutgoingMessage(republishing: delivery)
+                alone.body = element.json.serialized()
+                alone.headers[DeadLetterHeader.originalQueue] = delivery.queue
+                try await broker.deadLetter(alone, reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
             }
         }
         return jobs
