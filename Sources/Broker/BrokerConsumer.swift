@@ -16,7 +16,11 @@ public struct BrokerConsumer: AsyncSequence, Sendable {
     public var queue: String { backend.queue }
 
     /// Acknowledges `delivery`, and with `multiple` every earlier delivery of this consumer too
-    /// (one ack for a batch).
+    /// (one ack for a batch). Returns once the ack has left this process (RabbitMQ: written to
+    /// the connection's socket), so work counted as done after it is not handed out again if the
+    /// process dies; acks of a subscription that has since ended are dropped, as the server has
+    /// requeued those deliveries.
+    /// - Throws: `BrokerError.shutdown` when the broker is shutting down.
     public func ack(_ delivery: Delivery, multiple: Bool = false) async throws {
         try await backend.ack(delivery, multiple: multiple)
     }

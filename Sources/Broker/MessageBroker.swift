@@ -59,9 +59,11 @@ extension MessageBroker {
     }
 
     /// Publishes a copy of a received message to the failed queue (confirmed), naming the queue
-    /// it came from; the caller acks it (for example through an ``AckCoalescer``).
-    public func deadLetter(_ delivery: Delivery, reason: DeadLetterReason) async throws {
+    /// it came from; the caller acks it. With `body`, the copy carries that instead (one element
+    /// of a packed message).
+    public func deadLetter(_ delivery: Delivery, body: [UInt8]? = nil, reason: DeadLetterReason) async throws {
         var message = OutgoingMessage(republishing: delivery)
+        if let body { message.body = body }
         message.headers[DeadLetterHeader.originalQueue] = delivery.queue
         try await deadLetter([message], reason: reason)
     }

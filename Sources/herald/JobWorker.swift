@@ -6,14 +6,16 @@ import ServiceLifecycle
 import Workers
 
 /// The worker role: consumes `herald.jobs.<type>` queues with manual acks and a prefetch, runs
-/// each job through the `JobProcessor`, reports one result per attempt to `herald.results`, then
-/// acks the job (acks coalesced too, `AckCoalescer`). Results that finish while a publish is in
-/// flight are packed into one message for the next (`ResultPacker`, `GroupCommit`), so the
-/// broker handles a message per pack rather than per delivery. A job is acked only after the
-/// message carrying its result is confirmed, so a crash in between redelivers it (at-least-once;
-/// the idempotency key makes the repeat visible to the provider, and the controller ignores a
-/// result whose attempt is no longer current). Workers never write the store and never decide
-/// retries.
+/// each job through the `JobProcessor` (at most `concurrency` at a time, whether a message carries
+/// one job or a pack of them, `JobMessage`), reports one result per attempt to `herald.results`,
+/// then acks the message once all its jobs are reported. A message's jobs hold their slots of
+/// `concurrency` until that ack is written, which bounds what a killed worker sends twice.
+/// Results that finish while a publish is in flight are packed into one message for the next
+/// (`ResultPacker`, `GroupCommit`), so the broker handles a message per pack rather than per
+/// delivery. A message is acked only after the messages carrying its results are confirmed, so a
+/// crash in between redelivers it (at-least-once; the idempotency key makes the repeat visible to
+/// the provider, and the controller ignores a result whose attempt is no longer current). Workers
+/// never write the store and never decide retries.
 struct JobWorker: Service {
     let broker: any MessageBroker
     let processor: JobProcessor
@@ -57,24 +59,27 @@ struct JobWorker: Service {
             do {
                 let consumer = try await broker.consume(queue: queue, prefetch: UInt16(clamping: concurrency))
                 failures = 0
-                // One ack for many jobs; a quarter of the prefetch may wait behind a slow job.
-                let acks = AckCoalescer(consumer: consumer, maxHeldBack: max(1, concurrency / 4), logger: logger)
-                // Ends once finished and drained; acks of a subscription that is gone are dropped.
-                Task { await acks.run() }
-                defer { acks.finish() }
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    var inFlight = 0
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    // Job slots, not messages: a message may carry a pack of jobs. A message's
+                    // jobs keep their slots until its ack is written, so a worker that dies
+                    // has sent at most `concurrency` jobs the broker will hand out again.
+                    var slotsInUse = 0
                     while let delivery = try await consumer.next() {
-                        if inFlight >= concurrency {
-                            try await group.next()
-                            inFlight -= 1
+                        let jobs = try await self.jobs(in: delivery)
+                        guard !jobs.isEmpty else {
+                            await acknowledge(delivery, on: consumer)
+                            continue
                         }
-                        acks.received(delivery)
+                        let slots = min(jobs.count, concurrency)
+                        while slotsInUse + slots > concurrency, let freed = try await group.next() {
+                            slotsInUse -= freed
+                        }
+                        slotsInUse += slots
                         group.addTask {
-                            try await self.handle(delivery, results)
-                            acks.completed(delivery)
+                            try await self.handle(jobs, from: delivery, width: slots, results)
+                            await self.acknowledge(delivery, on: consumer)
+                            return slots
                         }
-                        inFlight += 1
                     }
                     try await group.waitForAll()
                 }
@@ -90,20 +95,62 @@ struct JobWorker: Service {
         }
     }
 
-    private func handle(_ delivery: Broker.Delivery, _ results: GroupCommit<ResultPacker.Entry, Void>) async throws {
-        let job: DeliveryJob
-        do {
-            job = try DeliveryJob.decode(delivery.body)
-        } catch {
+    /// The jobs a message carries. Whatever cannot be read goes to the failed queue as it came
+    /// (the whole message, or the one bad element of a pack) and is acknowledged with the rest.
+    private func jobs(in delivery: Broker.Delivery) async throws -> [DeliveryJob] {
+        func setAside(_ body: [UInt8]?, _ error: JobDecodingError) async throws {
             logger.error("unreadable job dead-lettered", metadata: ["queue": .string(delivery.queue), "error": "\(error)"])
-            // Acknowledged with the others (the ack window) once it is in the failed queue.
-            try await broker.deadLetter(delivery, reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
-            return
+            try await broker.deadLetter(delivery, body: body, reason: DeadLetterReason(reason: "Undecodable", message: "\(error)"))
         }
+        let elements: [(json: JSON, value: Result<DeliveryJob, JobDecodingError>)]
+        do {
+            elements = try JobMessage.decode(delivery.body)
+        } catch {
+            try await setAside(nil, error)
+            return []
+        }
+        var jobs: [DeliveryJob] = []
+        jobs.reserveCapacity(elements.count)
+        for element in elements {
+            switch element.value {
+            case .success(let job): jobs.append(job)
+            case .failure(let error): try await setAside(element.json.serialized(), error)
+            }
+        }
+        return jobs
+    }
+
+    /// Runs a message's jobs, at most `width` at a time.
+    private func handle(
+        _ jobs: [DeliveryJob], from delivery: Broker.Delivery, width: Int, _ results: GroupCommit<ResultPacker.Entry, Void>
+    ) async throws {
+        if jobs.count == 1 { return try await handle(jobs[0], from: delivery, results) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, job) in jobs.enumerated() {
+                if i >= width { try await group.next() }
+                group.addTask { try await self.handle(job, from: delivery, results) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// An ack that cannot be written is left to the server, which hands the message out again
+    /// (at-least-once).
+    private func acknowledge(_ delivery: Broker.Delivery, on consumer: BrokerConsumer) async {
+        do {
+            try await consumer.ack(delivery)
+        } catch {
+            logger.debug("job ack not sent", metadata: ["queue": .string(delivery.queue), "error": "\(error)"])
+        }
+    }
+
+    private func handle(_ job: DeliveryJob, from delivery: Broker.Delivery, _ results: GroupCommit<ResultPacker.Entry, Void>)
+        async throws
+    {
         if DelayedJob.cameThroughDelayTier(headers: delivery.headers), await !delayedJobs.isStillWanted(job) {
             // Canceled or superseded while it waited: nothing to send and no result to report
             // (the controller ignores results for attempts that are not current). Returning
-            // acknowledges it with the others (the ack window).
+            // lets its message be acknowledged.
             logger.info(
                 "dropped a delayed job its delivery no longer waits for",
                 metadata: ["delivery": .string("\(job.namespace)/\(job.delivery)"), "attempt": "\(job.attempt)"])

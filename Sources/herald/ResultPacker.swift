@@ -27,29 +27,16 @@ struct ResultPacker: Sendable {
 
     /// The messages carrying `entries`, in order, each within the bounds.
     func messages(_ entries: [Entry]) -> [OutgoingMessage] {
-        var messages: [OutgoingMessage] = []
-        var start = 0
-        var size = 1
-        for (i, entry) in entries.enumerated() {
-            let added = ResultMessage.packedSize(of: entry.encoded)
-            if i > start, i - start >= maxResults || size + added > maxBytes {
-                messages.append(message(entries[start..<i]))
-                start = i
-                size = 1
-            }
-            size += added
-        }
-        if start < entries.count { messages.append(message(entries[start...])) }
-        return messages
+        MessagePack.packs(sizes: entries.map(\.encoded.count), maxCount: maxResults, maxBytes: maxBytes).map { message(entries[$0]) }
     }
 
-    /// A lone result keeps its own message and correlation IDs; a pack is named after its first
-    /// result and its size (`<uid>.<attempt>+<more>`) and keeps a correlation ID all its results share.
+    /// A pack keeps a correlation ID all its results share.
     private func message(_ pack: ArraySlice<Entry>) -> OutgoingMessage {
         guard let first = pack.first else { return .toQueue(queue, body: ResultMessage.body([])) }
-        let messageID = pack.count == 1 ? first.messageID : "\(first.messageID)+\(pack.count - 1)"
         let correlationID = pack.allSatisfy { $0.correlationID == first.correlationID } ? first.correlationID : nil
         return .toQueue(
-            queue, body: ResultMessage.body(pack.map(\.encoded)), messageID: messageID, correlationID: correlationID)
+            queue, body: ResultMessage.body(pack.map(\.encoded)),
+            messageID: MessagePack.messageID(first: first.messageID, count: pack.count),
+            correlationID: correlationID)
     }
 }

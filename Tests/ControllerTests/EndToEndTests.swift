@@ -235,4 +235,33 @@ import Workers
             #expect(sink.times.count == 1, "\(sink.times.count) requests; the retry after the delete was sent")
         }
     }
+
+    /// A pack of jobs with one element the worker cannot read: the others are sent, and that one
+    /// alone goes to `herald.failed`, as it came, saying why.
+    @Test func aPackWithAnUnreadableJobSendsTheOthers() async throws {
+        let sink = Sink([(200, nil)])
+        try await withPipeline(sink: sink) { p in
+            func job(_ uid: String) -> [UInt8] {
+                DeliveryJob(
+                    deliveryUID: uid, namespace: "default", delivery: "d-\(uid)", notification: "n", attempt: 1,
+                    channel: JobChannel(name: "hooks", type: "webhook", spec: ["type": "webhook", "webhook": ["url": .string(sink.url)]]),
+                    template: webhookTemplate, variables: ["name": "Ada"], recipient: JobRecipient(address: ["email": "a@x.io"]),
+                    correlationID: "c", idempotencyKey: "\(uid)-1"
+                ).encoded()
+            }
+            let bad = Array(#"{"deliveryUID":"broken","attempt":"one"}"#.utf8)
+            try await p.broker.publish(
+                OutgoingMessage.job(.webhook, body: JobMessage.body([job("a"), bad, job("c")]), topology: p.broker.topology))
+            let failed = try await p.broker.consume(queue: p.broker.topology.failedQueue, prefetch: 10)
+            let letter = try #require(try await failed.next())
+            #expect(letter.headers[DeadLetterHeader.reason] == "Undecodable")
+            #expect(letter.headers[DeadLetterHeader.message]?.contains("field [1].") == true, "\(letter.headers)")
+            #expect(try JSON.parse(letter.body) == JSON.parse(bad))
+            await failed.cancel()
+            let deadline = Date().addingTimeInterval(10)
+            while sink.times.count < 2, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(Set(sink.requests.withLock { $0.map(\.key) }) == ["a-1", "c-1"])
+            #expect(await p.broker.readyCount(queue: p.broker.topology.jobsQueue(for: .webhook)) == 0)
+        }
+    }
 }

@@ -20,7 +20,10 @@ final class ConsumerSession: ConnectionRole {
         case cancel(id: UInt64, done: CheckedContinuation<Void, Never>?)
         /// The task waiting for the subscription was cancelled.
         case abandon(id: UInt64)
-        case ack(id: UInt64, tag: UInt64, multiple: Bool, generation: UInt64)
+        /// `written` is resumed once the ack is on the socket, or once it need not be (the
+        /// subscription it belongs to is gone and the server requeues the delivery anyway); with
+        /// false when the connection shuts down first.
+        case ack(id: UInt64, tag: UInt64, multiple: Bool, generation: UInt64, written: CheckedContinuation<Bool, Never>)
         case nack(id: UInt64, tag: UInt64, multiple: Bool, requeue: Bool, generation: UInt64)
     }
 
@@ -109,7 +112,8 @@ final class ConsumerSession: ConnectionRole {
             switch command {
             case .subscribe(let subscription): subscription.ready.resume(throwing: BrokerError.shutdown)
             case .cancel(_, let done): done?.resume()
-            case .abandon, .ack, .nack: break
+            case .ack(_, _, _, _, let written): written.resume(returning: false)
+            case .abandon, .nack: break
             }
         }
         for consumer in consumers.values {
@@ -206,7 +210,8 @@ final class ConsumerSession: ConnectionRole {
             } else {
                 cancelledEarly.insert(id)
             }
-        case .ack(let id, let tag, let multiple, let generation):
+        case .ack(let id, let tag, let multiple, let generation, let written):
+            defer { written.resume(returning: true) }
             guard let (channel, connection) = current(id, generation, connection) else { return }
             try connection.ack(channel, tag: tag, multiple: multiple)
         case .nack(let id, let tag, let multiple, let requeue, let generation):

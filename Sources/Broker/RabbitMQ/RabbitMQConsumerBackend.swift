@@ -10,10 +10,15 @@ struct RabbitMQConsumerBackend: ConsumerBackend {
         delivery.generation == shared.generation.load(ordering: .acquiring)
     }
 
-    // Acks are fire-and-forget in AMQP (no reply), so they only need to reach the thread.
+    // AMQP acks have no reply; waiting until the thread has written one is what lets a caller
+    // count the delivery as done (a process killed after that does not get it again).
     func ack(_ delivery: Delivery, multiple: Bool) async throws {
-        guard loop.inbox.send(.ack(id: id, tag: delivery.deliveryTag, multiple: multiple, generation: delivery.generation))
-        else { throw BrokerError.shutdown }
+        let accepted = await withCheckedContinuation { (written: CheckedContinuation<Bool, Never>) in
+            let command = ConsumerSession.Command.ack(
+                id: id, tag: delivery.deliveryTag, multiple: multiple, generation: delivery.generation, written: written)
+            if !loop.inbox.send(command) { written.resume(returning: false) }
+        }
+        guard accepted else { throw BrokerError.shutdown }
     }
 
     func nack(_ delivery: Delivery, requeue: Bool, multiple: Bool) async throws {

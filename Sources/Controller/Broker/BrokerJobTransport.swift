@@ -6,11 +6,21 @@ import HeraldAPI
 /// embedded broker): jobs go to `herald.jobs` with the channel's job type as routing key (or
 /// through a `herald.retry.<tier>` queue), dead letters to `herald.failed` with headers saying
 /// why, results come from `herald.results`.
+///
+/// Jobs published together travel packed (`JobMessage`): those of one job type and priority share
+/// a message, up to `maxJobsPerMessage`, so RabbitMQ stores, confirms, delivers and has
+/// acknowledged one persistent message for several deliveries. The bound keeps priority
+/// meaningful: a worker holds at most its prefetch in messages, so at most that many packs of
+/// normal jobs can be ahead of a high-priority one that arrives later.
 public struct BrokerJobTransport: JobPublisher, ResultSource {
     let broker: any MessageBroker
+    let maxJobsPerMessage: Int
+    let maxBytesPerMessage: Int
 
-    public init(broker: any MessageBroker) {
+    public init(broker: any MessageBroker, maxJobsPerMessage: Int = 8, maxBytesPerMessage: Int = 256 * 1024) {
         self.broker = broker
+        self.maxJobsPerMessage = max(1, maxJobsPerMessage)
+        self.maxBytesPerMessage = max(1, maxBytesPerMessage)
     }
 
     /// The broker's delay tiers, for `Controller.Configuration.tiers`.
@@ -27,15 +37,54 @@ public struct BrokerJobTransport: JobPublisher, ResultSource {
         }
     }
 
+    static func type(of job: DeliveryJob) -> JobType {
+        JobType(rawValue: TemplateContent.routingKey(forChannelType: job.channel.type)) ?? .log
+    }
+
+    /// One job alone (a dead letter).
     func message(_ job: DeliveryJob) -> OutgoingMessage {
-        let type = JobType(rawValue: TemplateContent.routingKey(forChannelType: job.channel.type)) ?? .log
-        return OutgoingMessage.job(
-            type, body: job.encoded(), topology: broker.topology, priority: Self.priority(job.priority),
+        OutgoingMessage.job(
+            Self.type(of: job), body: job.encoded(), topology: broker.topology, priority: Self.priority(job.priority),
             messageID: "\(job.deliveryUID).\(job.attempt)", correlationID: job.correlationID)
     }
 
+    /// The messages carrying `jobs`: packed by job type and priority, in the order each pair first
+    /// appears; a pack keeps a correlation ID all its jobs share.
+    func messages(_ jobs: [DeliveryJob]) -> [OutgoingMessage] {
+        struct PackKey: Hashable {
+            var type: JobType
+            var priority: DeliveryPriority
+        }
+        var order: [PackKey] = []
+        var groups: [PackKey: [Int]] = [:]
+        for (i, job) in jobs.enumerated() {
+            let key = PackKey(type: Self.type(of: job), priority: job.priority)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(i)
+        }
+        let encoded = jobs.map { $0.encoded() }
+        var messages: [OutgoingMessage] = []
+        for key in order {
+            let members = groups[key] ?? []
+            let packs = MessagePack.packs(
+                sizes: members.map { encoded[$0].count }, maxCount: maxJobsPerMessage, maxBytes: maxBytesPerMessage)
+            for pack in packs {
+                let indices = members[pack]
+                guard let first = indices.first.map({ jobs[$0] }) else { continue }
+                let shared = indices.allSatisfy { jobs[$0].correlationID == first.correlationID }
+                messages.append(
+                    OutgoingMessage.job(
+                        key.type, body: JobMessage.body(indices.map { encoded[$0] }), topology: broker.topology,
+                        priority: Self.priority(key.priority),
+                        messageID: MessagePack.messageID(first: "\(first.deliveryUID).\(first.attempt)", count: indices.count),
+                        correlationID: shared ? first.correlationID : nil))
+            }
+        }
+        return messages
+    }
+
     public func publish(_ jobs: [DeliveryJob], delaySeconds: Double?) async throws {
-        let messages = jobs.map(message)
+        let messages = messages(jobs)
         guard let delaySeconds else { return try await broker.publish(messages) }
         guard let tier = DelayTier.allCases.first(where: { abs(Double($0.milliseconds) / 1000 - delaySeconds) < 0.001 }) else {
             throw BrokerError.invalidArgument(
