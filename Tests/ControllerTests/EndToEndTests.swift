@@ -21,6 +21,10 @@ import Workers
         let script: [(Int, String?)]
         let requests = Locked<[(key: String, at: Date)]>([])
         let port = Locked<Int>(0)
+        /// While false, requests wait before they are answered.
+        let open = Locked(true)
+        /// Requests being answered now, and the most at once.
+        let inFlight = Locked((now: 0, most: 0))
 
         init(_ script: [(Int, String?)]) { self.script = script }
 
@@ -39,7 +43,10 @@ import Workers
             let router = Router()
             router.post("hook") { request, _ -> Response in
                 let key = HTTPField.Name("Idempotency-Key").flatMap { request.headers[$0] } ?? ""
+                self.inFlight.withLock { $0 = (now: $0.now + 1, most: max($0.most, $0.now + 1)) }
+                defer { self.inFlight.withLock { $0.now -= 1 } }
                 let (status, retryAfter) = self.answer(key: key)
+                while !self.open.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
                 var headers = HTTPFields()
                 if let retryAfter { headers[.retryAfter] = retryAfter }
                 return Response(status: .init(code: status), headers: headers)
@@ -58,7 +65,7 @@ import Workers
     }
 
     /// Runs store, embedded broker, controller and worker until `body` returns.
-    func withPipeline(sink: Sink? = nil, _ body: (Pipeline) async throws -> Void) async throws {
+    func withPipeline(sink: Sink? = nil, workerConcurrency: Int = 16, _ body: (Pipeline) async throws -> Void) async throws {
         let t = try TestStore()
         defer { t.remove() }
         var logger = Logger(label: "e2e")
@@ -70,7 +77,7 @@ import Workers
         let controller = Roles.controller(store: t.store, broker: broker, logger: logger).service
         let worker = Roles.worker(
             broker: broker, secrets: StoreSecretResolver(store: t.store), delayedJobs: StoreDelayedJobCheck(store: t.store),
-            parts: parts, concurrency: 16, logger: logger)
+            parts: parts, concurrency: workerConcurrency, logger: logger)
         let tasks: [Task<Void, any Error>] = [
             Task { try await broker.run() }, Task { try await controller.run() }, Task { try await worker.run() },
             Task { try await sink?.run() },
@@ -236,19 +243,45 @@ import Workers
         }
     }
 
+    /// A message's jobs start together, and hold their places in the worker's concurrency until
+    /// the message is acknowledged: with room for 4, a second pack of 3 waits for the first to
+    /// finish rather than starting one job beside it. That is what bounds the jobs a killed worker
+    /// has sent but not acknowledged by its concurrency.
+    @Test func aPackStartsOnlyWhenAllItsJobsHaveRoom() async throws {
+        let sink = Sink([(200, nil)])
+        sink.open.withLock { $0 = false }
+        try await withPipeline(sink: sink, workerConcurrency: 4) { p in
+            let packs = [["a", "b", "c"], ["d", "e", "f"]].map { uids in
+                let body = JobMessage.body(uids.map { webhookJob($0, sink).encoded() })
+                return OutgoingMessage.job(.webhook, body: body, topology: p.broker.topology)
+            }
+            try await p.broker.publish(packs)
+            let deadline = Date().addingTimeInterval(10)
+            while sink.inFlight.withLock({ $0.now }) < 3, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(sink.inFlight.withLock { $0.most } == 3, "the second pack started beside the first")
+            #expect(Set(sink.requests.withLock { $0.map(\.key) }) == ["a-1", "b-1", "c-1"])
+            sink.open.withLock { $0 = true }
+            while sink.times.count < 6, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(sink.times.count == 6)
+            #expect(sink.inFlight.withLock { $0.most } == 3)
+        }
+    }
+
+    func webhookJob(_ uid: String, _ sink: Sink) -> DeliveryJob {
+        DeliveryJob(
+            deliveryUID: uid, namespace: "default", delivery: "d-\(uid)", notification: "n", attempt: 1,
+            channel: JobChannel(name: "hooks", type: "webhook", spec: ["type": "webhook", "webhook": ["url": .string(sink.url)]]),
+            template: webhookTemplate, variables: ["name": "Ada"], recipient: JobRecipient(address: ["email": "a@x.io"]),
+            correlationID: "c", idempotencyKey: "\(uid)-1")
+    }
+
     /// A pack of jobs with one element the worker cannot read: the others are sent, and that one
     /// alone goes to `herald.failed`, as it came, saying why.
     @Test func aPackWithAnUnreadableJobSendsTheOthers() async throws {
         let sink = Sink([(200, nil)])
         try await withPipeline(sink: sink) { p in
-            func job(_ uid: String) -> [UInt8] {
-                DeliveryJob(
-                    deliveryUID: uid, namespace: "default", delivery: "d-\(uid)", notification: "n", attempt: 1,
-                    channel: JobChannel(name: "hooks", type: "webhook", spec: ["type": "webhook", "webhook": ["url": .string(sink.url)]]),
-                    template: webhookTemplate, variables: ["name": "Ada"], recipient: JobRecipient(address: ["email": "a@x.io"]),
-                    correlationID: "c", idempotencyKey: "\(uid)-1"
-                ).encoded()
-            }
+            func job(_ uid: String) -> [UInt8] { webhookJob(uid, sink).encoded() }
             let bad = Array(#"{"deliveryUID":"broken","attempt":"one"}"#.utf8)
             try await p.broker.publish(
                 OutgoingMessage.job(.webhook, body: JobMessage.body([job("a"), bad, job("c")]), topology: p.broker.topology))
