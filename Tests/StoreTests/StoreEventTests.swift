@@ -124,6 +124,18 @@ struct StoreEventTests {
         // What a watch sends as it is must be what it would have encoded.
         #expect(event.serializedObject == ByteBuffer(bytes: event.object.json.serialized()))
     }
+
+    /// A row this process wrote comes back with its own copy of the object: the body is not
+    /// parsed (told apart here by a body that says less than the copy).
+    @Test func logRowThisProcessHoldsIsNotParsedAgain() throws {
+        let object = Self.notification("a")
+        let body = ByteBuffer(string: #"{"kind":"Notification","metadata":{"name":"a"}}"#)
+        let event = try PostgresRows.event(
+            rv: 7, type: "MODIFIED", key: object.key, body: body, previous: PostgresRows.sameSelectorState, held: object)
+        #expect(event.object == object)
+        #expect(event.previous == object)
+        #expect(event.serializedObject == body)
+    }
 }
 
 final class Counter: Sendable {

@@ -30,13 +30,17 @@ final class PostgresLogFeed: Sendable {
     let safetyPoll: Swift.Duration
     let readTimeout: Swift.Duration
     let logger: Logger
+    /// This process's copy of an object at a resourceVersion, if it holds one (`RecentObjects`).
+    let held: @Sendable (ObjectKey, Int64) -> Resource?
     let connect: @Sendable () async throws -> PostgresConnection
     static let pageSize = 1000
 
     init(
         window: Int, channel: String, safetyPoll: Swift.Duration, readTimeout: Swift.Duration, logger: Logger,
+        held: @escaping @Sendable (ObjectKey, Int64) -> Resource? = { _, _ in nil },
         connect: @escaping @Sendable () async throws -> PostgresConnection
     ) {
+        self.held = held
         self.window = window
         self.channel = channel
         self.safetyPoll = safetyPoll
@@ -151,7 +155,9 @@ final class PostgresLogFeed: Sendable {
     func catchUp(_ connection: PostgresConnection) async throws {
         while true {
             let from = state.withLock { $0.lastPublished }
-            let events = try await PostgresRows.logPage(connection, after: from, logger: logger)
+            // This process's own commits come back here when another's were not read yet when
+            // they were offered; their objects are taken as written, not parsed again.
+            let events = try await PostgresRows.logPage(connection, after: from, logger: logger, held: held)
             guard let first = events.first else { return }
             if first.resourceVersion != from + 1 {
                 // Commits are serialized on the revision row, so a hole means compaction removed it.

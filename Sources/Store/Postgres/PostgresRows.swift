@@ -87,7 +87,10 @@ enum PostgresRows {
 
     /// A log row as an event that decodes nothing until asked: the row's key columns serve
     /// routing and filtering, and the body is sent as it is by watches without selectors.
-    static func event(rv: Int64, type: String, key: ObjectKey, body: ByteBuffer, previous: ByteBuffer?) throws -> StoreEvent {
+    /// With `held`, this process's copy of the object at `rv`, the body is not parsed for it.
+    static func event(
+        rv: Int64, type: String, key: ObjectKey, body: ByteBuffer, previous: ByteBuffer?, held: Resource? = nil
+    ) throws -> StoreEvent {
         guard let eventType = StoreEventType(rawValue: type) else {
             throw StoreError.unavailable("log entry \(rv) has an unknown event type \"\(type)\"")
         }
@@ -99,9 +102,10 @@ enum PostgresRows {
         }
         return StoreEvent(
             type: eventType, key: key, resourceVersion: rv, serializedObject: body,
-            object: { (try? decode(body)) ?? placeholder(key, rv: rv) },
+            object: { held ?? (try? decode(body)) ?? placeholder(key, rv: rv) },
             previous: {
                 guard let previous else { return nil }
+                if previous == sameSelectorState, let held { return held }
                 return try? decode(previous == sameSelectorState ? body : previous)
             })
     }
@@ -118,9 +122,10 @@ enum PostgresRows {
     }
 
     /// One page of the log after `from` (and through `end`, when given), in rv order, decoded lazily.
-    static func logPage(_ c: PostgresConnection, after from: Int64, through end: Int64? = nil, logger: Logger)
-        async throws -> [StoreEvent]
-    {
+    static func logPage(
+        _ c: PostgresConnection, after from: Int64, through end: Int64? = nil, logger: Logger,
+        held: (ObjectKey, Int64) -> Resource? = { _, _ in nil }
+    ) async throws -> [StoreEvent] {
         let rows = try await c.query(
             """
             SELECT rv, type, kind, namespace, name, body, previous FROM log WHERE rv > \(from) AND rv <= \(end ?? .max)
@@ -130,10 +135,8 @@ enum PostgresRows {
         for try await (rv, type, kind, namespace, name, body, previous) in rows.decode(
             (Int64, String, String, String, String, ByteBuffer, ByteBuffer?).self)
         {
-            events.append(
-                try event(
-                    rv: rv, type: type, key: ObjectKey(kind: kind, namespace: namespace, name: name), body: body,
-                    previous: previous))
+            let key = ObjectKey(kind: kind, namespace: namespace, name: name)
+            events.append(try event(rv: rv, type: type, key: key, body: body, previous: previous, held: held(key, rv)))
         }
         return events
     }

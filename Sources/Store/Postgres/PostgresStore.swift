@@ -45,16 +45,17 @@ public final class PostgresStore: Store, Service {
         self.logger = log
         client = PostgresClient(configuration: Self.clientConfiguration(configuration), backgroundLogger: log)
         let listenerLogger = log
+        let recent = RecentObjects()
+        self.recent = recent
         feed = PostgresLogFeed(
             window: configuration.watchWindow, channel: configuration.notifyChannel,
-            safetyPoll: configuration.safetyPollInterval, readTimeout: configuration.operationTimeout, logger: log
+            safetyPoll: configuration.safetyPollInterval, readTimeout: configuration.operationTimeout, logger: log,
+            held: { recent.object($0, at: $1) }
         ) {
             // Built per attempt: the TLS context can fail to load, which is then a connect failure.
             try await PostgresConnection.connect(
                 configuration: try Self.connectionConfiguration(configuration), id: 0, logger: listenerLogger)
         }
-        let recent = RecentObjects()
-        self.recent = recent
         let writer = PostgresWriteBatch(kinds: kinds, channel: configuration.notifyChannel, recent: recent, logger: log)
         let executor = SerialQueueExecutor(label: "herald.store.commit")
         writes = GroupCommit(maxBatch: configuration.maxBatch, executor: executor) { [client, feed] batch in
