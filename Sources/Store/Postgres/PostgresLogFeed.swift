@@ -37,7 +37,7 @@ final class PostgresLogFeed: Sendable {
 
     init(
         window: Int, channel: String, safetyPoll: Swift.Duration, readTimeout: Swift.Duration, logger: Logger,
-        held: @escaping @Sendable (ObjectKey, Int64) -> Resource? = { _, _ in nil },
+        held: @escaping @Sendable (ObjectKey, Int64) -> Resource?,
         connect: @escaping @Sendable () async throws -> PostgresConnection
     ) {
         self.held = held
