@@ -1,3 +1,4 @@
+import HeraldAPI
 import NIOCore
 import Synchronization
 
@@ -10,11 +11,12 @@ final class WatchLineBuffer: AsyncSequence, Sendable {
     private struct State {
         var pending = ByteBuffer()
         var finished = false
-        var waiter: CheckedContinuation<Void, Never>?
         var producers: [Task<Void, Never>] = []
     }
 
     private let state = Mutex(State())
+    /// Fired on every change; the one reader takes all that is pending when it wakes.
+    private let changed = WakeSignal()
 
     /// Tasks that feed this buffer; `cancel()` stops them.
     func own(_ tasks: [Task<Void, Never>]) {
@@ -26,38 +28,30 @@ final class WatchLineBuffer: AsyncSequence, Sendable {
     }
 
     func append(_ line: ByteBuffer) {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            guard !s.finished else { return nil }
+        let appended = state.withLock { s in
+            guard !s.finished else { return false }
             s.pending.writeImmutableBuffer(line)
-            defer { s.waiter = nil }
-            return s.waiter
+            return true
         }
-        waiter?.resume()
+        if appended { changed.fire() }
     }
 
     /// No more lines; what is pending is still read.
     func finish() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            s.finished = true
-            defer { s.waiter = nil }
-            return s.waiter
-        }
-        waiter?.resume()
+        state.withLock { $0.finished = true }
+        changed.fire()
     }
 
     /// Stops the producers and ends the sequence (the client went away, or the server stops).
     func cancel() {
-        let (tasks, waiter) = state.withLock { s in
+        let tasks = state.withLock { s in
             s.finished = true
             s.pending.clear()
-            defer {
-                s.producers = []
-                s.waiter = nil
-            }
-            return (s.producers, s.waiter)
+            defer { s.producers = [] }
+            return s.producers
         }
         for task in tasks { task.cancel() }
-        waiter?.resume()
+        changed.fire()
     }
 
     /// Everything pending as one buffer, waiting for a line when there is none; nil at the end.
@@ -79,18 +73,11 @@ final class WatchLineBuffer: AsyncSequence, Sendable {
             case .lines(let buffer): return buffer
             case .end: return nil
             case .wait:
-                if Task.isCancelled { return nil }
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                        let ready = state.withLock { s -> Bool in
-                            if s.pending.readableBytes > 0 || s.finished { return true }
-                            s.waiter = c
-                            return false
-                        }
-                        if ready { c.resume() }
-                    }
-                } onCancel: {
+                if !Task.isCancelled { await changed.wait() }
+                // A reader cancelled while waiting (the client went away) stops the producers.
+                if Task.isCancelled {
                     cancel()
+                    return nil
                 }
             }
         }

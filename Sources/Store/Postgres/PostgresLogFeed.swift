@@ -23,7 +23,8 @@ final class PostgresLogFeed: Sendable {
     }
 
     let state = Mutex(State())
-    let wake = FeedSignal()
+    /// Wakes the reader; wake-ups coalesce while it reads, since one read covers them all.
+    let wake = WakeSignal()
     let watchers = WatchRegistry()
     let window: Int
     let channel: String
@@ -186,46 +187,5 @@ final class PostgresLogFeed: Sendable {
         let lost = StoreError.expired(requested: lostAfter, oldest: oldest)
         watchers.failAll(lost)
         old?.failAll(lost)
-    }
-}
-
-/// Wakes the log reader; wake-ups coalesce while it is busy, since one read covers them all.
-final class FeedSignal: Sendable {
-    struct State {
-        var pending = false
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-
-    let state = Mutex(State())
-
-    func fire() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if let w = s.waiter {
-                s.waiter = nil
-                return w
-            }
-            s.pending = true
-            return nil
-        }
-        waiter?.resume()
-    }
-
-    /// Returns at the next `fire` (or at once if one came since the last wait), or on cancellation.
-    func wait() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { s in
-                    if s.pending {
-                        s.pending = false
-                        return true
-                    }
-                    s.waiter = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            fire()
-        }
     }
 }
