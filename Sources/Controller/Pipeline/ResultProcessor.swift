@@ -119,29 +119,33 @@ struct ResultProcessor: Sendable {
     /// transition asks (publishes concurrently). Returns the Channels of the results that were
     /// current. Throws the first store failure, after the rest are applied, so the batch is
     /// not acknowledged and comes again (its applied results are then ignored as not current).
-    func apply(_ decoded: [(DeliveryResult, Bool)]) async throws -> [(channel: ObjectKey, result: DeliveryResult)] {
+    /// The results whose delivery is cached, ready to apply, and those whose delivery is not
+    /// (yet); results for deliveries known to be gone are left out.
+    private func prepareAll(_ results: [(DeliveryResult, Bool)]) -> (ready: [Prepared], notCached: [(DeliveryResult, Bool)]) {
         var ready: [Prepared] = []
-        var missing: [(DeliveryResult, Bool)] = []
-        for (result, redelivered) in decoded {
+        var notCached: [(DeliveryResult, Bool)] = []
+        for (result, redelivered) in results {
             switch prepare(result, redelivered: redelivered) {
             case .ready(let p): ready.append(p)
-            case .notCached: missing.append((result, redelivered))
+            case .notCached: notCached.append((result, redelivered))
             case .gone: break
             }
         }
-        if !missing.isEmpty {
+        return (ready, notCached)
+    }
+
+    func apply(_ decoded: [(DeliveryResult, Bool)]) async throws -> [(channel: ObjectKey, result: DeliveryResult)] {
+        let prepared = prepareAll(decoded)
+        var ready = prepared.ready
+        if !prepared.notCached.isEmpty {
             // Created a moment ago and not in the cache yet? Catch up with the store once.
             let rv = try await store.currentResourceVersion()
             await caches.deliveries.waitFor(resourceVersion: rv, timeout: 2)
-            for (result, redelivered) in missing {
-                switch prepare(result, redelivered: redelivered) {
-                case .ready(let p): ready.append(p)
-                case .notCached:
-                    logger.debug(
-                        "result for a delivery that no longer exists; dropped",
-                        metadata: ["correlationID": Self.correlationID(result)])
-                case .gone: break
-                }
+            let (late, gone) = prepareAll(prepared.notCached)
+            ready += late
+            for (result, _) in gone {
+                logger.debug(
+                    "result for a delivery that no longer exists; dropped", metadata: ["correlationID": Self.correlationID(result)])
             }
         }
         let outcomes = await actions.applyAll(
