@@ -39,8 +39,14 @@ public struct BrokerConsumer: AsyncSequence, Sendable {
 
     /// The next delivery, or nil once the subscription has ended. The same as iterating, for
     /// callers that keep the consumer in a shared (Sendable) place rather than in one task's loop.
-    public func next() async throws -> Delivery? {
-        while let delivery = try await backend.mailbox.next() {
+    ///
+    /// With `byPriority`, the first of the highest priority among the deliveries this consumer
+    /// holds (up to its prefetch) rather than the oldest, so a high-priority message overtakes
+    /// what the broker handed out before it. Only for consumers that ack each delivery on its
+    /// own: a `multiple` ack after taking one out of order would acknowledge older deliveries
+    /// not yet handled.
+    public func next(byPriority: Bool = false) async throws -> Delivery? {
+        while let delivery = try await backend.mailbox.next(byPriority: byPriority) {
             // Deliveries buffered before a reconnect will be redelivered by the server under
             // new tags; handing out the old copies would only produce acks the server rejects.
             if backend.isCurrent(delivery) { return delivery }

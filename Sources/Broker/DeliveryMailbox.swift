@@ -39,6 +39,13 @@ final class DeliveryMailbox: Sendable {
 
     var isFinished: Bool { state.withLock { $0.finished } }
 
+    /// The buffer is at most a prefetch long, so a scan costs less than keeping it ordered.
+    private static func popHighest(_ buffer: inout Deque<Delivery>) -> Delivery? {
+        guard var best = buffer.indices.first else { return nil }
+        for i in buffer.indices where buffer[i].priority > buffer[best].priority { best = i }
+        return buffer.remove(at: best)
+    }
+
     /// Ends iteration: waiting and later `next()` calls return nil, or throw `error`.
     /// Buffered deliveries are dropped; the server requeues them with the subscription.
     func finish(throwing error: BrokerError? = nil) {
@@ -56,12 +63,15 @@ final class DeliveryMailbox: Sendable {
         }
     }
 
-    func next() async throws -> Delivery? {
+    /// The next delivery in arrival order, or with `byPriority` the first of the highest
+    /// priority among those waiting here.
+    func next(byPriority: Bool = false) async throws -> Delivery? {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 enum Outcome { case deliver(Delivery), end, fail(BrokerError), wait }
                 let outcome: Outcome = state.withLock { state in
-                    if let delivery = state.buffer.popFirst() { return .deliver(delivery) }
+                    let delivery = byPriority ? Self.popHighest(&state.buffer) : state.buffer.popFirst()
+                    if let delivery { return .deliver(delivery) }
                     if state.finished { return state.failure.map { .fail($0) } ?? .end }
                     state.waiters.append(continuation)
                     return .wait

@@ -64,7 +64,8 @@ struct JobWorker: Service {
                     // jobs keep their slots until its ack is written, so a worker that dies
                     // has sent at most `concurrency` jobs the broker will hand out again.
                     var slotsInUse = 0
-                    while let delivery = try await consumer.next() {
+                    // Messages are acked one by one, so a high-priority one may pass those held here.
+                    while let delivery = try await consumer.next(byPriority: true) {
                         let jobs = try await self.jobs(in: delivery)
                         guard !jobs.isEmpty else {
                             await acknowledge(delivery, on: consumer)

@@ -9,15 +9,15 @@ import HeraldAPI
 ///
 /// Jobs published together travel packed (`JobMessage`): those of one job type and priority share
 /// a message, up to `maxJobsPerMessage`, so RabbitMQ stores, confirms, delivers and has
-/// acknowledged one persistent message for several deliveries. The bound keeps priority
-/// meaningful: a worker holds at most its prefetch in messages, so at most that many packs of
-/// normal jobs can be ahead of a high-priority one that arrives later.
+/// acknowledged one persistent message for several deliveries. The bound keeps a pack a small
+/// unit of work: a worker takes the messages it holds by priority, so a high-priority job that
+/// arrives later waits only for the jobs running and the one message in hand.
 public struct BrokerJobTransport: JobPublisher, ResultSource {
     let broker: any MessageBroker
     let maxJobsPerMessage: Int
     let maxBytesPerMessage: Int
 
-    public init(broker: any MessageBroker, maxJobsPerMessage: Int = 8, maxBytesPerMessage: Int = 256 * 1024) {
+    public init(broker: any MessageBroker, maxJobsPerMessage: Int = 16, maxBytesPerMessage: Int = 256 * 1024) {
         self.broker = broker
         self.maxJobsPerMessage = max(1, maxJobsPerMessage)
         self.maxBytesPerMessage = max(1, maxBytesPerMessage)
