@@ -120,7 +120,7 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "CRabbitMQ", "CRabbitMQShim",
+                "HeraldAPI", "CRabbitMQ", "CRabbitMQShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "DequeModule", package: "swift-collections"),

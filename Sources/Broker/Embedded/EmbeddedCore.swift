@@ -1,4 +1,5 @@
 import Logging
+import class HeraldAPI.WakeSignal
 
 /// The embedded broker's state: exchanges, queues, consumers. Being an actor serialises every
 /// operation, which is what gives the embedded broker RabbitMQ's per-queue ordering.
@@ -111,7 +112,7 @@ actor EmbeddedCore {
         guard let queue = queues[name] else { return }
         let wasIdle = queue.nextExpiry == nil
         queue.enqueue(message)
-        if wasIdle, queue.spec.messageTTL != nil { expiryChanged.signal() }
+        if wasIdle, queue.spec.messageTTL != nil { expiryChanged.fire() }
     }
 
     // MARK: Consuming
