@@ -3,6 +3,8 @@ internal import DequeModule
 import Logging
 import Synchronization
 
+import struct HeraldAPI.ResumeOnce
+
 /// The publishing side of a ``RabbitMQBroker``, on its own connection: publishes with publisher
 /// confirms through a window of unconfirmed messages, settles batches as confirms arrive,
 /// republishes what was unconfirmed when a connection is lost, and declares the topology.
@@ -16,18 +18,8 @@ final class PublisherSession: ConnectionRole {
     /// One `declareTopology` call. Its continuation is resumed once: by the connection thread
     /// (declared, refused, shut down) or by the caller's cancellation, whichever comes first.
     final class DeclareRequest: Sendable {
-        private enum State {
-            /// Created; the continuation is not registered yet.
-            case idle
-            case waiting(CheckedContinuation<Void, any Error>)
-            /// Settled, possibly before the continuation was registered (a cancellation that
-            /// overtook it); `register` then resumes it with this result.
-            case finished(Result<Void, any Error>)
-            case resumed
-        }
-
         let plan: TopologyPlan
-        private let state = Mutex(State.idle)
+        private let state = Mutex(ResumeOnce<Void, any Error>())
 
         init(plan: TopologyPlan) {
             self.plan = plan
@@ -36,32 +28,13 @@ final class PublisherSession: ConnectionRole {
         /// Attaches the caller's continuation; returns false (having resumed it) if the request was
         /// settled first, in which case it must not be sent to the connection thread.
         func register(_ continuation: CheckedContinuation<Void, any Error>) -> Bool {
-            let early = state.withLock { state -> Result<Void, any Error>? in
-                switch state {
-                case .idle:
-                    state = .waiting(continuation)
-                    return nil
-                case .finished(let result):
-                    state = .resumed
-                    return result
-                case .waiting, .resumed:
-                    preconditionFailure("a declaration's continuation was registered twice")
-                }
-            }
-            guard let early else { return true }
+            guard let early = state.withLock({ $0.register(continuation) }) else { return true }
             continuation.resume(with: early)
             return false
         }
 
         /// Whether the request was settled (cancelled, or answered): the thread drops it then.
-        var isSettled: Bool {
-            state.withLock { state in
-                switch state {
-                case .idle, .waiting: false
-                case .finished, .resumed: true
-                }
-            }
-        }
+        var isSettled: Bool { state.withLock { $0.isSettled } }
 
         func resume() { settle(.success(())) }
 
@@ -69,19 +42,7 @@ final class PublisherSession: ConnectionRole {
 
         /// Settles the request; later calls do nothing.
         private func settle(_ result: Result<Void, any Error>) {
-            let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                switch state {
-                case .idle:
-                    state = .finished(result)
-                    return nil
-                case .waiting(let continuation):
-                    state = .resumed
-                    return continuation
-                case .finished, .resumed:
-                    return nil
-                }
-            }
-            continuation?.resume(with: result)
+            state.withLock { $0.settle(result) }?.resume(with: result)
         }
     }
 

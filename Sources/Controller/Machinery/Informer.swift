@@ -51,15 +51,11 @@ public final class Informer: Service, Sendable {
             seenResourceVersion = resourceVersion
             guard !waiters.isEmpty else { return [] }
             var ready: [CheckedContinuation<Bool, Never>] = []
-            for (id, waiter) in waiters where waiter.resourceVersion <= resourceVersion {
-                switch waiter.slot {
-                case .waiting(let c):
+            for (id, waiter) in waiters where waiter.resourceVersion <= resourceVersion && !waiter.slot.isSettled {
+                // A waiter not registered yet keeps its outcome, and is removed as it registers.
+                if let c = waiters[id]?.slot.settle(.success(true)) {
                     waiters[id] = nil
                     ready.append(c)
-                case .registering:
-                    waiters[id]?.slot = .settled(true)
-                case .settled:
-                    break
                 }
             }
             return ready
@@ -69,13 +65,8 @@ public final class Informer: Service, Sendable {
     /// One `waitFor` call. A timeout or cancellation can land before the continuation is
     /// registered, hence the states in between.
     struct Waiter {
-        enum Slot {
-            case registering
-            case waiting(CheckedContinuation<Bool, Never>)
-            case settled(Bool)
-        }
         var resourceVersion: Int64
-        var slot: Slot
+        var slot = ResumeOnce<Bool, Never>()
     }
 
     public let kind: String
@@ -148,7 +139,7 @@ public final class Informer: Service, Sendable {
             guard s.seenResourceVersion < resourceVersion else { return nil }
             let id = s.nextWaiter
             s.nextWaiter += 1
-            s.waiters[id] = Waiter(resourceVersion: resourceVersion, slot: .registering)
+            s.waiters[id] = Waiter(resourceVersion: resourceVersion)
             return id
         }
         guard let id else { return true }
@@ -159,16 +150,13 @@ public final class Informer: Service, Sendable {
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-                let now: Bool? = state.withLock { s in
-                    guard let waiter = s.waiters[id] else { return false }
-                    if case .settled(let value) = waiter.slot {
-                        s.waiters[id] = nil
-                        return value
-                    }
-                    s.waiters[id]?.slot = .waiting(c)
-                    return nil
+                let now: Result<Bool, Never>? = state.withLock { s in
+                    guard s.waiters[id] != nil else { return .success(false) }
+                    let early = s.waiters[id]?.slot.register(c)
+                    if early != nil { s.waiters[id] = nil }
+                    return early
                 }
-                if let now { c.resume(returning: now) }
+                if let now { c.resume(with: now) }
             }
         } onCancel: {
             settle(id, false)
@@ -178,17 +166,9 @@ public final class Informer: Service, Sendable {
     /// Ends a wait early (timeout, cancellation); a no-op when it already ended.
     private func settle(_ id: Int, _ value: Bool) {
         let c: CheckedContinuation<Bool, Never>? = state.withLock { s in
-            guard let waiter = s.waiters[id] else { return nil }
-            switch waiter.slot {
-            case .waiting(let c):
-                s.waiters[id] = nil
-                return c
-            case .registering:
-                s.waiters[id]?.slot = .settled(value)
-                return nil
-            case .settled:
-                return nil
-            }
+            guard let c = s.waiters[id]?.slot.settle(.success(value)) else { return nil }
+            s.waiters[id] = nil
+            return c
         }
         c?.resume(returning: value)
     }
