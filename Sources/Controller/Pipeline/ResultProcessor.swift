@@ -115,10 +115,6 @@ struct ResultProcessor: Sendable {
                 context: actions.context(notification: n, channel: channel, now: actions.settings.clock.now())))
     }
 
-    /// Applies a batch's results through one store submission, then carries out what each
-    /// transition asks (publishes concurrently). Returns the Channels of the results that were
-    /// current. Throws the first store failure, after the rest are applied, so the batch is
-    /// not acknowledged and comes again (its applied results are then ignored as not current).
     /// The results whose delivery is cached, ready to apply, and those whose delivery is not
     /// (yet); results for deliveries known to be gone are left out.
     private func prepareAll(_ results: [(DeliveryResult, Bool)]) -> (ready: [Prepared], notCached: [(DeliveryResult, Bool)]) {
@@ -134,6 +130,10 @@ struct ResultProcessor: Sendable {
         return (ready, notCached)
     }
 
+    /// Applies a batch's results through one store submission, then carries out what each
+    /// transition asks (publishes concurrently). Returns the Channels of the results that were
+    /// current. Throws the first store failure, after the rest are applied, so the batch is
+    /// not acknowledged and comes again (its applied results are then ignored as not current).
     func apply(_ decoded: [(DeliveryResult, Bool)]) async throws -> [(channel: ObjectKey, result: DeliveryResult)] {
         let prepared = prepareAll(decoded)
         var ready = prepared.ready
