@@ -33,10 +33,9 @@ struct ResultPacker: Sendable {
     /// A pack keeps a correlation ID all its results share.
     private func message(_ pack: ArraySlice<Entry>) -> OutgoingMessage {
         guard let first = pack.first else { return .toQueue(queue, body: ResultMessage.body([])) }
-        let correlationID = pack.allSatisfy { $0.correlationID == first.correlationID } ? first.correlationID : nil
         return .toQueue(
             queue, body: ResultMessage.body(pack.map(\.encoded)),
             messageID: MessagePack.messageID(first: first.messageID, count: pack.count),
-            correlationID: correlationID)
+            correlationID: MessagePack.sharedCorrelationID(pack.map(\.correlationID)))
     }
 }

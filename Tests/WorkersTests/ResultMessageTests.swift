@@ -31,7 +31,7 @@ import Testing
         #expect(back.map(\.deliveryUID) == ["a", "b", "c"])
         #expect(back.allSatisfy { $0.outcome == .delivered && $0.attempt == 1 })
         // What the packed bytes add up to.
-        #expect(body.count == 1 + results.reduce(0) { $0 + ResultMessage.packedSize(of: $1.encoded()) })
+        #expect(body.count == 1 + results.reduce(0) { $0 + MessagePack.packedSize(of: $1.encoded()) })
     }
 
     @Test func aBadElementDoesNotLoseTheOthers() throws {

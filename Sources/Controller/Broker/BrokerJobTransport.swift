@@ -71,13 +71,12 @@ public struct BrokerJobTransport: JobPublisher, ResultSource {
             for pack in packs {
                 let indices = members[pack]
                 guard let first = indices.first.map({ jobs[$0] }) else { continue }
-                let shared = indices.allSatisfy { jobs[$0].correlationID == first.correlationID }
                 messages.append(
                     OutgoingMessage.job(
                         key.type, body: JobMessage.body(indices.map { encoded[$0] }), topology: broker.topology,
                         priority: Self.priority(key.priority),
                         messageID: MessagePack.messageID(first: "\(first.deliveryUID).\(first.attempt)", count: indices.count),
-                        correlationID: shared ? first.correlationID : nil))
+                        correlationID: MessagePack.sharedCorrelationID(indices.map { jobs[$0].correlationID as String? })))
             }
         }
         return messages

@@ -45,6 +45,12 @@ public enum MessagePack {
         count == 1 ? first : "\(first)+\(count - 1)"
     }
 
+    /// The correlation ID a pack carries: the one all its documents share, or none.
+    public static func sharedCorrelationID(_ ids: some Collection<String?>) -> String? {
+        guard let first = ids.first else { return nil }
+        return ids.allSatisfy { $0 == first } ? first : nil
+    }
+
     /// The documents of one body, each read on its own so that one bad element does not lose
     /// the others; an element's error names its index (`[3].timings`). Each comes with its JSON,
     /// so a bad one can be set aside as it was.

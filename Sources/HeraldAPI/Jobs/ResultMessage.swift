@@ -6,9 +6,6 @@ public enum ResultMessage {
     /// One message body carrying `encodedResults` (each `DeliveryResult.encoded()`).
     public static func body(_ encodedResults: [[UInt8]]) -> [UInt8] { MessagePack.body(encodedResults) }
 
-    /// Bytes one result adds to a packed body.
-    public static func packedSize(of encodedResult: [UInt8]) -> Int { MessagePack.packedSize(of: encodedResult) }
-
     /// The results of one message, each decoded on its own; an element's error names its index.
     /// - Throws: when the body is not JSON, or neither an object nor an array.
     public static func decode(_ bytes: some Collection<UInt8>) throws(JobDecodingError) -> [Result<DeliveryResult, JobDecodingError>] {
