@@ -260,15 +260,11 @@ public final class SQLiteStore: Store {
 
     public func acquireLease(_ name: String, holder: String, duration: TimeInterval, now: Date) async throws -> Lease? {
         try await pool.write { db in
-            let row = try Row.fetchOne(db, sql: "SELECT holder, version, expires FROM leases WHERE name = ?", arguments: [name])
-            let version: Int64 = row?["version"] ?? 0
-            if let row {
-                let currentHolder: String = row["holder"]
-                let expires: Double = row["expires"]
-                if currentHolder != holder && expires > now.timeIntervalSince1970 { return nil }
-            }
+            let stored = try Self.storedLease(db, name)
+            if let stored, stored.holder != holder && stored.expires > now { return nil }
             let lease = Lease(
-                name: name, holder: holder, version: version + 1, expires: now.addingTimeInterval(duration), duration: duration)
+                name: name, holder: holder, version: (stored?.version ?? 0) + 1, expires: now.addingTimeInterval(duration),
+                duration: duration)
             try db.execute(
                 sql: "INSERT OR REPLACE INTO leases (name, holder, version, expires, duration) VALUES (?, ?, ?, ?, ?)",
                 arguments: [name, holder, lease.version, lease.expires.timeIntervalSince1970, duration])
@@ -278,9 +274,8 @@ public final class SQLiteStore: Store {
 
     public func renewLease(_ lease: Lease, now: Date) async throws -> Lease? {
         try await pool.write { db in
-            let row = try Row.fetchOne(db, sql: "SELECT holder, version, expires FROM leases WHERE name = ?", arguments: [lease.name])
-            guard let row, row["holder"] == lease.holder, row["version"] == lease.version,
-                (row["expires"] as Double) > now.timeIntervalSince1970
+            guard let stored = try Self.storedLease(db, lease.name), stored.holder == lease.holder,
+                stored.version == lease.version, stored.expires > now
             else { return nil }
             var next = lease
             next.version += 1
@@ -301,13 +296,15 @@ public final class SQLiteStore: Store {
     }
 
     public func lease(named name: String) async throws -> Lease? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT holder, version, expires, duration FROM leases WHERE name = ?", arguments: [name])
-                .map { row in
-                    Lease(
-                        name: name, holder: row["holder"], version: row["version"],
-                        expires: Date(timeIntervalSince1970: row["expires"]), duration: row["duration"])
-                }
-        }
+        try await pool.read { db in try Self.storedLease(db, name) }
+    }
+
+    private static func storedLease(_ db: Database, _ name: String) throws -> Lease? {
+        try Row.fetchOne(db, sql: "SELECT holder, version, expires, duration FROM leases WHERE name = ?", arguments: [name])
+            .map { row in
+                Lease(
+                    name: name, holder: row["holder"], version: row["version"],
+                    expires: Date(timeIntervalSince1970: row["expires"]), duration: row["duration"])
+            }
     }
 }
