@@ -311,13 +311,6 @@ struct ResourceHandler: Sendable {
     }
 }
 
-extension Resource {
-    mutating func addFinalizers(_ names: [String]) {
-        let missing = names.filter { !finalizers.contains($0) }
-        if !missing.isEmpty { finalizers += missing }
-    }
-}
-
 /// Carries admission warnings out of a store transaction closure.
 final class Warnings: Sendable {
     private let storage = Mutex<[String]>([])

@@ -86,7 +86,7 @@ struct NotificationReconciler: Sendable {
                     return current
                 }
                 var next = current
-                next.finalizers = current.finalizers + [Self.finalizer]
+                next.addFinalizers([Self.finalizer])
                 return next
             }
             n = result.object

@@ -160,6 +160,12 @@ public struct Resource: Sendable, Hashable {
         set { setMeta("finalizers", newValue.isEmpty ? nil : JSON(newValue)) }
     }
 
+    /// Adds the finalizers not there yet, after those that are; writes nothing when all are.
+    public mutating func addFinalizers(_ names: [String]) {
+        let missing = names.filter { !finalizers.contains($0) }
+        if !missing.isEmpty { finalizers += missing }
+    }
+
     public var ownerReferences: [OwnerReference] {
         get { meta("ownerReferences")?.arrayValue?.compactMap(OwnerReference.init(json:)) ?? [] }
         set { setMeta("ownerReferences", newValue.isEmpty ? nil : .array(newValue.map(\.json))) }
