@@ -18,7 +18,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(code) \(reason): \(message)" }
 
     public var status: JSON {
-        var o: [String: JSON] = [
+        var o: JSONObject = [
             "kind": "Status", "apiVersion": "v1", "metadata": .object([:]), "status": "Failure",
             "message": .string(message), "reason": .string(reason), "code": .int(Int64(code)),
         ]
@@ -27,7 +27,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     }
 
     static func details(_ definition: KindDefinition?, name: String?, causes: [JSON] = []) -> JSON {
-        var o: [String: JSON] = [:]
+        var o: JSONObject = [:]
         if let name, !name.isEmpty { o["name"] = .string(name) }
         if let definition {
             if !definition.group.isEmpty { o["group"] = .string(definition.group) }

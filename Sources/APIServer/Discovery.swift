@@ -39,7 +39,7 @@ struct Discovery: Sendable {
         guard !kinds.isEmpty else { return nil }
         var resources: [JSON] = []
         for k in kinds {
-            var r: [String: JSON] = [
+            var r: JSONObject = [
                 "name": .string(k.plural), "singularName": .string(k.singular), "namespaced": .bool(k.namespaced),
                 "kind": .string(k.kind), "verbs": JSON(k.verbs),
             ]
@@ -74,7 +74,7 @@ struct Discovery: Sendable {
                 var resources: [JSON] = []
                 for k in registry.kinds where k.group == group && k.version == v {
                     let gvk: JSON = ["group": .string(k.group), "version": .string(k.version), "kind": .string(k.kind)]
-                    var r: [String: JSON] = [
+                    var r: JSONObject = [
                         "resource": .string(k.plural), "responseKind": gvk,
                         "scope": k.namespaced ? "Namespaced" : "Cluster", "singularResource": .string(k.singular),
                         "verbs": JSON(k.verbs),

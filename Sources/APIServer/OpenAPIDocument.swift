@@ -4,11 +4,11 @@ import HeraldAPI
 /// parameter to choose server-side validation, and `components.schemas` for `explain`.
 struct OpenAPIDocuments: Sendable {
     let registry: KindRegistry
-    let documents: [String: JSON]
+    let documents: JSONObject
 
     init(registry: KindRegistry) {
         self.registry = registry
-        var docs: [String: JSON] = [:]
+        var docs: JSONObject = [:]
         var gvs: [String: [KindDefinition]] = [:]
         for k in registry.kinds { gvs[Self.path(k), default: []].append(k) }
         for (path, kinds) in gvs { docs[path] = Self.document(kinds) }
@@ -25,7 +25,7 @@ struct OpenAPIDocuments: Sendable {
     }
 
     var index: JSON {
-        var paths: [String: JSON] = [:]
+        var paths: JSONObject = [:]
         for (path, doc) in documents {
             let hash = String(UInt64(bitPattern: Int64(doc.serialized().hashValue)), radix: 16)
             paths[path] = ["serverRelativeURL": .string("/openapi/v3/\(path)?hash=\(hash)")]
@@ -34,8 +34,8 @@ struct OpenAPIDocuments: Sendable {
     }
 
     static func document(_ kinds: [KindDefinition]) -> JSON {
-        var schemas: [String: JSON] = [:]
-        var paths: [String: JSON] = [:]
+        var schemas: JSONObject = [:]
+        var paths: JSONObject = [:]
         for k in kinds {
             let gvk: JSON = ["group": .string(k.group), "version": .string(k.version), "kind": .string(k.kind)]
             var schema = k.schema.openAPI
@@ -55,7 +55,7 @@ struct OpenAPIDocuments: Sendable {
             let opBase = (k.group.isEmpty ? "core" : k.group.split(separator: ".").map { $0.capitalized }.joined()) + k.version.capitalized
             let scope = k.namespaced ? "Namespaced" : ""
             func op(_ action: String, _ verb: String, body: JSON?, extra: [JSON] = []) -> JSON {
-                var o: [String: JSON] = [
+                var o: JSONObject = [
                     "operationId": .string("\(verb)\(opBase)\(scope)\(k.kind)"),
                     "parameters": .array(query + extra), "responses": response,
                     "x-kubernetes-group-version-kind": gvk, "x-kubernetes-action": .string(action),

@@ -89,7 +89,7 @@ struct ResourceHandler: Sendable {
         if let table = table(call) {
             return Responses.json(table.table(list.items, resourceVersion: rv, continueToken: list.continueToken))
         }
-        var meta: [String: JSON] = ["resourceVersion": .string(rv)]
+        var meta: JSONObject = ["resourceVersion": .string(rv)]
         if let token = list.continueToken { meta["continue"] = .string(token) }
         let body: JSON = [
             "apiVersion": .string(def.apiVersion), "kind": .string("\(def.kind)List"), "metadata": .object(meta),

@@ -24,7 +24,7 @@ struct TableBuilder: Sendable {
     }
 
     func row(_ r: Resource, now: Date) -> JSON {
-        var row: [String: JSON] = ["cells": .array(definition.columns.map { $0.value(r, now) })]
+        var row: JSONObject = ["cells": .array(definition.columns.map { $0.value(r, now) })]
         switch include {
         case .none: break
         case .metadata:
@@ -37,10 +37,10 @@ struct TableBuilder: Sendable {
 
     func table(_ items: [Resource], resourceVersion: String?, continueToken: String?, withColumns: Bool = true) -> JSON {
         let now = Date()
-        var meta: [String: JSON] = [:]
+        var meta: JSONObject = [:]
         if let resourceVersion { meta["resourceVersion"] = .string(resourceVersion) }
         if let continueToken { meta["continue"] = .string(continueToken) }
-        var o: [String: JSON] = [
+        var o: JSONObject = [
             "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": .object(meta),
             "rows": .array(items.map { row($0, now: now) }),
         ]

@@ -37,7 +37,7 @@ struct TemplateRenderHandler: Sendable {
             }
         }
         let locale = request.locale ?? recipientSpec?["locale"]?.stringValue
-        var parts: [String: JSON] = [:]
+        var parts: JSONObject = [:]
         for target in try Self.targets(request.channelType, spec: spec) {
             var variables = request.variables
             if let recipientSpec, let name = request.recipient {
@@ -65,11 +65,11 @@ struct TemplateRenderHandler: Sendable {
             parts[preview.part.isEmpty ? target.channelType : preview.part] = Self.json(
                 preview, channelType: target.part == nil ? target.channelType : nil)
         }
-        var status: [String: JSON] = ["parts": .object(parts)]
+        var status: JSONObject = ["parts": .object(parts)]
         if let locale { status["requestedLocale"] = .string(locale) }
         let used = Set(parts.values.map { $0["locale"]?.stringValue ?? "" })
         if used.count == 1, let only = used.first, !only.isEmpty { status["locale"] = .string(only) }
-        var echoed: [String: JSON] = ["variables": request.variables]
+        var echoed: JSONObject = ["variables": request.variables]
         if let l = request.locale { echoed["locale"] = .string(l) }
         if let r = request.recipient { echoed["recipient"] = .string(r) }
         if let c = request.channelType { echoed["channelType"] = .string(c) }
@@ -153,7 +153,7 @@ struct TemplateRenderHandler: Sendable {
     }
 
     static func json(_ p: TemplatePreview, channelType: String?) -> JSON {
-        var o: [String: JSON] = ["part": .string(p.part), "renderedDigest": .string(p.digest)]
+        var o: JSONObject = ["part": .string(p.part), "renderedDigest": .string(p.digest)]
         if let channelType { o["channelType"] = .string(channelType) }
         if let locale = p.locale { o["locale"] = .string(locale) }
         for (k, v) in p.fields { o[k] = .string(v) }

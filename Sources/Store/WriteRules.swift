@@ -79,7 +79,7 @@ public enum WriteRules {
     }
 
     /// Kubernetes omits empty maps and lists in metadata; keeping them would create spurious diffs.
-    static func dropEmpty(_ meta: inout [String: JSON]) {
+    static func dropEmpty(_ meta: inout JSONObject) {
         for key in ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"] {
             switch meta[key] {
             case .object(let o)? where o.isEmpty: meta[key] = nil

@@ -47,7 +47,7 @@ enum Fixtures {
         template: JSON = ["webhook": ["body": "{\"n\":\"{{name}}\"}"], "chat": ["text": "hi {{name}}"], "sms": ["text": "hi {{name}}"]],
         variables: JSON = ["name": "Ada"], address: JSON = [:], attempt: Int = 1, uid: String = "uid-1", deadline: Date? = nil
     ) -> DeliveryJob {
-        var fullSpec: [String: JSON] = spec.objectValue ?? [:]
+        var fullSpec: JSONObject = spec.objectValue ?? [:]
         fullSpec["type"] = .string(type)
         return DeliveryJob(
             deliveryUID: uid, namespace: "default", delivery: "d-\(uid)", notification: "n", attempt: attempt,

@@ -15,8 +15,8 @@ final class WebhookPeerTests {
 
     deinit { try? client.syncShutdown() }
 
-    func spec(_ port: Int, path: String = "/hook", extra: [String: JSON] = [:]) -> JSON {
-        var s: [String: JSON] = [
+    func spec(_ port: Int, path: String = "/hook", extra: JSONObject = [:]) -> JSON {
+        var s: JSONObject = [
             "webhook": [
                 "url": .string("http://127.0.0.1:\(port)\(path)"), "headers": ["X-Team": "ops"],
                 "signingSecretRef": ["name": "hooks", "key": "secret"],

@@ -37,7 +37,7 @@ enum Conditions {
     /// time a condition last flipped, not the last time it was computed). Conditions of other
     /// types already present are kept, in their order.
     static func merge(existing: [JSON], desired: [Condition], generation: Int64, now: Date) -> [JSON] {
-        var byType: [String: JSON] = [:]
+        var byType: JSONObject = [:]
         var order: [String] = []
         for c in existing {
             guard let type = c["type"]?.stringValue else { continue }
@@ -49,7 +49,7 @@ enum Conditions {
         for d in desired {
             let previous = byType[d.type]
             let keepTime = previous?["status"]?.stringValue == d.status.rawValue
-            var o: [String: JSON] = [
+            var o: JSONObject = [
                 "type": .string(d.type), "status": .string(d.status.rawValue), "reason": .string(d.reason),
                 "observedGeneration": .int(generation),
             ]

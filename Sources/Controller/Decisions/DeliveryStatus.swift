@@ -52,7 +52,7 @@ public struct DeliveryStatus: Sendable, Hashable {
     /// When the delivery became Failed: `dlq list` shows its age, and `dlq show` when it happened.
     public var failedTime: Date?
     /// Fields this view does not model (conditions a newer version wrote), kept on write.
-    var other: [String: JSON] = [:]
+    var other: JSONObject = [:]
 
     public init(
         phase: DeliveryPhase = .pending, attempts: Int = 0, lastAttemptTime: Date? = nil, nextAttemptTime: Date? = nil,

@@ -296,7 +296,7 @@ public struct NotificationPlanner: Sendable {
         } else {
             lookup = RecipientAddress.fromAdHoc(target.adHoc ?? .emptyObject, channelType: channel.type)
         }
-        var deliverySpec: [String: JSON] = [
+        var deliverySpec: JSONObject = [
             "notification": .string(n.name), "recipient": .string(target.label), "channel": .string(channel.name),
             "channelType": .string(channel.type), "round": .int(Int64(round.number)),
         ]

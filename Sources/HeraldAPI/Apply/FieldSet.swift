@@ -110,7 +110,7 @@ public struct ManagedFieldsEntry: Sendable, Hashable {
     }
 
     public var json: JSON {
-        var o: [String: JSON] = [
+        var o: JSONObject = [
             "manager": .string(manager), "operation": .string(operation), "apiVersion": .string(apiVersion),
             "time": .string(time), "fieldsType": "FieldsV1", "fieldsV1": fields.fieldsV1,
         ]

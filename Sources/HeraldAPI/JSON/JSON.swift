@@ -10,7 +10,7 @@ public enum JSON: Sendable {
     case double(Double)
     case string(String)
     case array([JSON])
-    case object([String: JSON])
+    case object(JSONObject)
 
     public static let emptyObject = JSON.object([:])
 }
@@ -103,7 +103,7 @@ extension JSON {
         return nil
     }
 
-    public var objectValue: [String: JSON]? {
+    public var objectValue: JSONObject? {
         if case .object(let o) = self { return o }
         return nil
     }
@@ -138,7 +138,7 @@ extension JSON {
     }
 
     public init(_ map: [String: String]) {
-        self = .object(map.mapValues { .string($0) })
+        self = .object(JSONObject(unsorted: map.lazy.map { ($0.key, .string($0.value)) }))
     }
 
     public init(_ strings: [String]) {
@@ -184,8 +184,6 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
     public init(arrayLiteral elements: JSON...) { self = .array(elements) }
     public init(floatLiteral value: Double) { self = .double(value) }
     public init(dictionaryLiteral elements: (String, JSON)...) {
-        var o: [String: JSON] = [:]
-        for (k, v) in elements { o[k] = v }
-        self = .object(o)
+        self = .object(JSONObject(unsorted: elements))
     }
 }

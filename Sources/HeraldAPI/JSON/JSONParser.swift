@@ -27,9 +27,9 @@ struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
-    /// The members of the objects being read, innermost last: an object's dictionary is built
-    /// once its size is known, at that size, instead of growing (and rehashing every key) as
-    /// members arrive. One buffer for the whole document, reused by every object in it.
+    /// The members of the objects being read, innermost last: an object is built once its size is
+    /// known, at that size, instead of growing as members arrive. One buffer for the whole
+    /// document, reused by every object in it.
     var members: [(String, JSON)] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
@@ -124,9 +124,8 @@ struct JSONParser {
             }
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                var object: [String: JSON] = Dictionary(minimumCapacity: members.count - first)
-                // In order, so that a repeated key keeps its last value.
-                for (key, value) in members[first...] { object[key] = value }
+                // A repeated key keeps its last value.
+                let object = JSONObject(unsorted: members[first...])
                 members.removeSubrange(first...)
                 return .object(object)
             }

@@ -37,8 +37,7 @@ extension JSON {
         case .object(let o):
             out.append(UInt8(ascii: "{"))
             var first = true
-            // Sorting the pairs, not the keys, spares a hash lookup per member.
-            for (key, value) in o.sorted(by: { $0.key < $1.key }) {
+            for (key, value) in o {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 JSON.writeString(key, into: &out)
@@ -103,11 +102,10 @@ extension JSON {
             out += closePad + "]"
         case .object(let o) where !o.isEmpty:
             out += "{\n"
-            let keys = o.keys.sorted()
-            for (i, k) in keys.enumerated() {
+            for (i, (k, v)) in o.enumerated() {
                 out += pad + JSON.string(k).serializedString() + ": "
-                o[k].unsafelyUnwrapped.writePretty(into: &out, indent: indent + 1)
-                out += i == keys.count - 1 ? "\n" : ",\n"
+                v.writePretty(into: &out, indent: indent + 1)
+                out += i == o.count - 1 ? "\n" : ",\n"
             }
             out += closePad + "}"
         default:

@@ -90,7 +90,7 @@ extension JSON {
         case .scalar(let scalar):
             return scalarValue(scalar.string, tag: Tag.Name(rawValue: node.tag.rawValue))
         case .mapping(let mapping):
-            var object: [String: JSON] = [:]
+            var object: JSONObject = [:]
             for (key, value) in mapping {
                 guard case .scalar(let k) = key else { throw YAMLParseError(reason: "mapping keys must be scalars") }
                 object[k.string] = try convert(value, budget: &budget, depth: depth + 1)
@@ -119,10 +119,9 @@ extension JSON {
         return out
     }
 
-    static func writeMapping(_ o: [String: JSON], indent: Int, into out: inout String) {
+    static func writeMapping(_ o: JSONObject, indent: Int, into out: inout String) {
         let pad = String(repeating: " ", count: indent)
-        for key in o.keys.sorted() {
-            let value = o[key].unsafelyUnwrapped
+        for (key, value) in o {
             out += pad + yamlKey(key) + ":"
             switch value {
             case .object(let child) where !child.isEmpty:

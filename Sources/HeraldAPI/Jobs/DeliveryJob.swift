@@ -107,7 +107,7 @@ public enum DeliveryPriority: String, Sendable, Hashable, Codable, CaseIterable 
 extension DeliveryJob {
     /// The job as its JSON document.
     public var json: JSON {
-        var o: [String: JSON] = [
+        var o: JSONObject = [
             "deliveryUID": .string(deliveryUID), "namespace": .string(namespace), "delivery": .string(delivery),
             "notification": .string(notification), "attempt": .int(Int64(attempt)),
             "channel": ["name": .string(channel.name), "type": .string(channel.type), "spec": channel.spec],
@@ -149,7 +149,7 @@ extension DeliveryJob {
 
 extension JobRecipient {
     public var json: JSON {
-        var o: [String: JSON] = ["address": address]
+        var o: JSONObject = ["address": address]
         if let name { o["name"] = .string(name) }
         if let locale { o["locale"] = .string(locale) }
         if let timezone { o["timezone"] = .string(timezone) }

@@ -101,7 +101,7 @@ public struct StaleAddress: Sendable, Hashable {
 
 extension DeliveryResult {
     public var json: JSON {
-        var o: [String: JSON] = [
+        var o: JSONObject = [
             "deliveryUID": .string(deliveryUID), "attempt": .int(Int64(attempt)), "outcome": .string(outcome.rawValue),
             "code": .string(code), "message": .string(message), "timings": timings.json,
             "circuit": .string(circuit.rawValue),

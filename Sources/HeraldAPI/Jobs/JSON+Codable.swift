@@ -16,7 +16,7 @@ extension JSON: Codable {
         } else if let a = try? container.decode([JSON].self) {
             self = .array(a)
         } else if let o = try? container.decode([String: JSON].self) {
-            self = .object(o)
+            self = .object(JSONObject(o))
         } else {
             throw DecodingError.dataCorruptedError(
                 in: container, debugDescription: "not a JSON value (null, boolean, number, string, array or object)")
@@ -32,7 +32,7 @@ extension JSON: Codable {
         case .double(let d): try container.encode(d)
         case .string(let s): try container.encode(s)
         case .array(let a): try container.encode(a)
-        case .object(let o): try container.encode(o)
+        case .object(let o): try container.encode(o.dictionary)
         }
     }
 }

@@ -20,7 +20,7 @@ public struct JobDecodingError: Error, Sendable, CustomStringConvertible {
 
 /// Reads typed fields out of a JSON object, naming the field on failure.
 struct JobFieldReader {
-    let object: [String: JSON]
+    let object: JSONObject
     let prefix: String
 
     init(_ json: JSON, at path: String) throws(JobDecodingError) {

@@ -35,11 +35,11 @@ public enum TemplateContent {
     /// every channel: `text` feeds email, sms and chat; `body` feeds push and the webhook.
     public static func fromInlineMessage(_ message: JSON) -> JSON {
         func pick(_ keys: [(String, String)]) -> JSON? {
-            var o: [String: JSON] = [:]
+            var o: JSONObject = [:]
             for (from, to) in keys { if let v = message[from], !v.isNull { o[to] = v } }
             return o.isEmpty ? nil : .object(o)
         }
-        var spec: [String: JSON] = [:]
+        var spec: JSONObject = [:]
         spec["email"] = pick([("subject", "subject"), ("text", "text"), ("html", "html")])
         spec["push"] = pick([("title", "title"), ("body", "body"), ("data", "data")])
         spec["sms"] = pick([("text", "text")])

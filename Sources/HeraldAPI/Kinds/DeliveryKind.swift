@@ -23,7 +23,7 @@ extension KindDefinition {
             PrinterColumn("Channel", priority: 1, "Channel used.") { r, _ in r.spec?["channel"] ?? "" },
             PrinterColumn("Address", priority: 1, "Resolved address.") { r, _ in
                 r.spec?["address"].map { a in
-                    JSON.string((a.objectValue ?? [:]).sorted { $0.key < $1.key }.compactMap(\.value.stringValue).first ?? "")
+                    JSON.string((a.objectValue ?? [:]).lazy.compactMap(\.value.stringValue).first ?? "")
                 } ?? ""
             },
             .age,

@@ -46,7 +46,7 @@ public struct Resource: Sendable, Hashable {
     }
 
     public init(apiVersion: String, kind: String, namespace: String?, name: String) {
-        var meta: [String: JSON] = ["name": .string(name)]
+        var meta: JSONObject = ["name": .string(name)]
         if let namespace { meta["namespace"] = .string(namespace) }
         self.init(["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": .object(meta)])
     }

@@ -18,7 +18,7 @@ extension JSON {
         guard case .object(let from) = self, case .object(let to) = target else {
             return self == target ? nil : target
         }
-        var patch: [String: JSON] = [:]
+        var patch: JSONObject = [:]
         for (key, value) in to {
             if let old = from[key] {
                 if let sub = old.mergePatch(to: value) { patch[key] = sub }

@@ -1,14 +1,14 @@
 extension Schema {
     /// The OpenAPI v3 form of this schema.
     public var openAPI: JSON {
-        var o: [String: JSON] = [:]
+        var o: JSONObject = [:]
         if !description.isEmpty { o["description"] = .string(description) }
         switch kind {
         case .any:
             o["x-kubernetes-preserve-unknown-fields"] = true
         case .object:
             o["type"] = "object"
-            if !properties.isEmpty { o["properties"] = .object(properties.mapValues(\.openAPI)) }
+            if !properties.isEmpty { o["properties"] = .object(JSONObject(properties.mapValues(\.openAPI))) }
             if !required.isEmpty { o["required"] = JSON(required.sorted()) }
             if let additionalProperties { o["additionalProperties"] = additionalProperties.openAPI }
             if preserveUnknownFields { o["x-kubernetes-preserve-unknown-fields"] = true }

@@ -17,7 +17,7 @@ public struct SchemaValidator {
                 typeError(path, expected: "object", got: value)
                 return value
             }
-            var pruned: [String: JSON] = [:]
+            var pruned: JSONObject = [:]
             pruned.reserveCapacity(object.count)
             for (key, child) in object {
                 let childPath = path.isEmpty ? key : "\(path).\(key)"

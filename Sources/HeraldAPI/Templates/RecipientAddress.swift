@@ -30,7 +30,7 @@ public enum RecipientAddress {
             return .found(.emptyObject)
         default:
             // log (and types this version does not know): whatever identifies the recipient.
-            var o: [String: JSON] = [:]
+            var o: JSONObject = [:]
             for key in ["email", "phone"] { if let v = spec[key], v.stringValue?.isEmpty == false { o[key] = v } }
             return .found(.object(o))
         }

@@ -7,14 +7,14 @@ public enum RecipientVariables {
     public static func merged(
         _ variables: JSON, name: String?, address: JSON, locale: String?, timezone: String?
     ) -> JSON {
-        var o: [String: JSON]
+        var o: JSONObject
         switch variables {
         case .object(let given): o = given
         case .null: o = [:]
         default: return variables  // the renderer reports the wrong type
         }
         guard o["recipient"] == nil else { return variables }
-        var r: [String: JSON] = [:]
+        var r: JSONObject = [:]
         for (key, value) in address.objectValue ?? [:] {
             // Structured addresses (a web-push subscription) are not text to show.
             if case .string(let s) = value, !s.isEmpty { r[key] = value }

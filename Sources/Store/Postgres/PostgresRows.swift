@@ -62,7 +62,7 @@ enum PostgresRows {
     /// not read from its own path keeps the whole object, so selectors never decide differently.
     static func selectorState(_ object: Resource, kinds: KindRegistry) -> ByteBuffer {
         // Built as a tree and wrapped once: each typed setter on a Resource rewrites its JSON.
-        var metadata: [String: JSON] = [
+        var metadata: JSONObject = [
             "name": .string(object.name), "resourceVersion": .string(String(object.resourceVersion)),
         ]
         if !object.namespace.isEmpty { metadata["namespace"] = .string(object.namespace) }

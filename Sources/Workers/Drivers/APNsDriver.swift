@@ -32,10 +32,10 @@ public struct APNsDriver: ChannelDriver {
         let pem = try await context.secretString("keySecretRef", defaultKey: "key.p8")
         let bearer = try tokens.token(teamID: teamID, keyID: keyID, pem: pem, now: now)
 
-        var alert: [String: JSON] = [:]
+        var alert: JSONObject = [:]
         if let t = message.title { alert["title"] = .string(t) }
         if let b = message.body ?? message.text { alert["body"] = .string(b) }
-        var payload: [String: JSON] = message.data?.objectValue ?? [:]
+        var payload: JSONObject = message.data?.objectValue ?? [:]
         payload["aps"] = ["alert": .object(alert)]
 
         var request = HTTPClientRequest(url: "\(endpoint)/3/device/\(deviceToken)")

@@ -28,10 +28,10 @@ public struct FCMDriver: ChannelDriver {
         let tokenEndpoint = context.setting("tokenEndpoint") ?? account.tokenURI ?? "https://oauth2.googleapis.com/token"
         let access = try await tokens.token(for: account, tokenEndpoint: tokenEndpoint, client: client, context: context)
 
-        var notification: [String: JSON] = [:]
+        var notification: JSONObject = [:]
         if let t = message.title { notification["title"] = .string(t) }
         if let b = message.body ?? message.text { notification["body"] = .string(b) }
-        var msg: [String: JSON] = [
+        var msg: JSONObject = [
             "token": .string(deviceToken), "notification": .object(notification),
             "android": ["priority": context.job.priority == .high ? "HIGH" : "NORMAL"],
             "apns": ["headers": ["apns-priority": context.job.priority == .high ? "10" : "5"]],

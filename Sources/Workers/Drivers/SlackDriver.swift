@@ -18,7 +18,7 @@ public struct SlackDriver: ChannelDriver {
         guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
             throw .configuration("the Slack webhook URL in the Secret is not an http(s) URL; fix the Secret")
         }
-        var payload: [String: JSON] = ["text": .string(message.text ?? message.body ?? "")]
+        var payload: JSONObject = ["text": .string(message.text ?? message.body ?? "")]
         if let data = message.data { payload["metadata"] = data }
         var request = HTTPClientRequest(url: url)
         request.method = .POST

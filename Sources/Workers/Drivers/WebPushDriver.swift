@@ -25,7 +25,7 @@ public struct WebPushDriver: ChannelDriver {
             try await context.secretString("vapidSecretRef", defaultKey: "privateKey"), what: "the VAPID privateKey")
         let now = context.clock.date()
 
-        var payload: [String: JSON] = [:]
+        var payload: JSONObject = [:]
         if let t = message.title { payload["title"] = .string(t) }
         if let b = message.body ?? message.text { payload["body"] = .string(b) }
         if let d = message.data { payload["data"] = d }

@@ -75,7 +75,7 @@ public struct WebhookDriver: ChannelDriver {
             }
             return bytes
         }
-        var envelope: [String: JSON] = [
+        var envelope: JSONObject = [
             "type": "herald.notification", "namespace": .string(job.namespace), "notification": .string(job.notification),
             "delivery": .string(job.delivery), "deliveryUID": .string(job.deliveryUID),
             "idempotencyKey": .string(job.idempotencyKey), "correlationID": .string(job.correlationID),

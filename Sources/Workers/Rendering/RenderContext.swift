@@ -15,7 +15,7 @@ final class MissCollector {
 /// The variables at the root of a render. Lookups climb the context stack from the innermost
 /// section outwards and reach the root last, so a miss here is a real miss.
 struct RenderRoot: MustacheParent {
-    let variables: [String: JSON]
+    let variables: JSONObject
     /// Declared `required: false` without a default: rendering them empty is the author's choice.
     let optional: Set<String>
     let collector: MissCollector
@@ -30,7 +30,7 @@ struct RenderRoot: MustacheParent {
 /// A nested object. Unknown names answer nil so that lookups keep climbing to outer sections.
 /// Rendered as text it is its JSON, so `{{{payload}}}` drops an object into a webhook body.
 struct JSONNode: MustacheParent, MustacheCustomRenderable {
-    let object: [String: JSON]
+    let object: JSONObject
 
     var renderText: String { JSON.object(object).serializedString() }
     var isNull: Bool { false }

@@ -32,7 +32,7 @@ public struct RenderedMessage: Sendable, Hashable {
 
     /// The message as JSON (part, locale, fields, data); what the digest covers.
     public var json: JSON {
-        var o: [String: JSON] = ["part": .string(part)]
+        var o: JSONObject = ["part": .string(part)]
         if let locale { o["locale"] = .string(locale) }
         for (k, v) in fields { o[k] = .string(v) }
         if let data { o["data"] = data }

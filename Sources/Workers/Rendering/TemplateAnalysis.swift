@@ -99,7 +99,7 @@ public enum TemplateAnalysis {
             switch value {
             case .string(let s): out.append((field, s, .text))
             case .array(let a): for (i, v) in a.enumerated() { collectData(v, field: "\(field)[\(i)]") }
-            case .object(let o): for k in o.keys.sorted() { if let v = o[k] { collectData(v, field: "\(field).\(k)") } }
+            case .object(let o): for (k, v) in o { collectData(v, field: "\(field).\(k)") }
             default: break
             }
         }

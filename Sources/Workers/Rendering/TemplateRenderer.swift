@@ -94,10 +94,8 @@ public final class TemplateRenderer: Sendable {
             }
             return .array(out)
         case .object(let o):
-            var out: [String: JSON] = [:]
-            for k in o.keys.sorted() {
-                if let v = o[k] { out[k] = try renderData(v, field: "\(field).\(k)", scope: scope, missing: &missing) }
-            }
+            var out: JSONObject = [:]
+            for (k, v) in o { out[k] = try renderData(v, field: "\(field).\(k)", scope: scope, missing: &missing) }
             return .object(out)
         default:
             return value

@@ -3,7 +3,7 @@ import HeraldAPI
 /// The variables a render sees: the notification's, plus the Template's declared defaults,
 /// and which declared variables may render empty.
 struct VariableScope {
-    var values: [String: JSON]
+    var values: JSONObject
     var optional: Set<String>
     /// Declared `required: true`, absent and without a default.
     var missingRequired: [MissingVariable]

@@ -25,7 +25,7 @@ public struct SecretData: Sendable, CustomStringConvertible, CustomDebugStringCo
         var r = resource
         KindDefinition.secret.applyDefaults(&r)
         var values: [String: [UInt8]] = [:]
-        for key in r.json["data"]?.objectValue?.keys ?? [:].keys {
+        for key in (r.json["data"]?.objectValue ?? [:]).keys {
             if let v = r.secretValue(key) { values[key] = v }
         }
         self.init(namespace: r.namespace, name: r.name, values: values)

@@ -14,9 +14,9 @@ import HeraldAPI
 enum ThreeWayMerge {
     /// The patch, or nil when there is nothing to send (apply prints `unchanged`).
     static func patch(original: JSON?, modified: JSON, current: JSON) -> JSON? {
-        var deletions: [String: JSON] = [:]
+        var deletions: JSONObject = [:]
         if let original, let patch = diff(from: original, to: modified) { deletions = keepNulls(patch, keep: true) }
-        var delta: [String: JSON] = [:]
+        var delta: JSONObject = [:]
         if let patch = diff(from: current, to: modified) { delta = keepNulls(patch, keep: false) }
         let merged = mergePatches(deletions, delta)
         if merged.isEmpty { return Optional<JSON>.none }
@@ -33,7 +33,7 @@ enum ThreeWayMerge {
             if from == to { return Optional<JSON>.none }
             return Optional(to)
         }
-        var patch: [String: JSON] = [:]
+        var patch: JSONObject = [:]
         for (key, value) in new {
             if let previous = old[key] {
                 if let sub = diff(from: previous, to: value) { patch[key] = sub }
@@ -51,9 +51,9 @@ enum ThreeWayMerge {
     /// Keeps only the `null`s of a patch (keep = true: deletions) or everything but them
     /// (keep = false: additions and changes). An explicitly empty object stays a value in the
     /// second case; a nested patch that ends up empty is dropped.
-    static func keepNulls(_ patch: JSON, keep: Bool) -> [String: JSON] {
+    static func keepNulls(_ patch: JSON, keep: Bool) -> JSONObject {
         guard case .object(let map) = patch else { return [:] }
-        var out: [String: JSON] = [:]
+        var out: JSONObject = [:]
         for (key, value) in map {
             switch value {
             case .null:
@@ -74,7 +74,7 @@ enum ThreeWayMerge {
     }
 
     /// Merges two merge patches, the second winning; nulls survive (they are the deletions).
-    static func mergePatches(_ first: [String: JSON], _ second: [String: JSON]) -> [String: JSON] {
+    static func mergePatches(_ first: JSONObject, _ second: JSONObject) -> JSONObject {
         var out = first
         for (key, value) in second {
             if case .object(let b) = value, case .object(let a)? = out[key] {

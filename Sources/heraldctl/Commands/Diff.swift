@@ -77,8 +77,8 @@ struct Diff: AsyncParsableCommand {
         guard merged["kind"]?.stringValue == "Secret" else { return (live, merged) }
         let before = live?["data"]?.objectValue ?? [:]
         let after = merged["data"]?.objectValue ?? [:]
-        var maskedBefore: [String: JSON] = [:]
-        var maskedAfter: [String: JSON] = [:]
+        var maskedBefore: JSONObject = [:]
+        var maskedAfter: JSONObject = [:]
         for key in Set(before.keys).union(after.keys) {
             let changed = before[key] != after[key]
             if before[key] != nil { maskedBefore[key] = changed ? "*** (before)" : "***" }

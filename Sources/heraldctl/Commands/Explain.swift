@@ -50,7 +50,7 @@ struct Explain: AsyncParsableCommand {
 
     /// Finds the kind's schema in its group-version document (tagged with
     /// x-kubernetes-group-version-kind, contract 3.3).
-    static func schema(for resource: APIResource, client: APIClient) async throws(CLIError) -> ([String: JSON], JSON) {
+    static func schema(for resource: APIResource, client: APIClient) async throws(CLIError) -> (JSONObject, JSON) {
         let notFound = CLIError.message("couldn't find resource for \"\(resource.groupVersion), Kind=\(resource.kind)\"")
         let index = try await client.get("/openapi/v3")
         let key = resource.group.isEmpty ? "api/\(resource.version)" : "apis/\(resource.group)/\(resource.version)"

@@ -95,7 +95,7 @@ struct Render: AsyncParsableCommand {
             guard !key.contains(where: \.isEmpty) else { throw .message("--var \"\(assignment)\": empty name in the key") }
             vars.set(path: key, to: .string(String(assignment[assignment.index(after: eq)...])))
         }
-        var spec: [String: JSON] = ["variables": vars]
+        var spec: JSONObject = ["variables": vars]
         if let locale, !locale.isEmpty { spec["locale"] = .string(locale) }
         if let recipient, !recipient.isEmpty { spec["recipient"] = .string(recipient) }
         if let channelType, !channelType.isEmpty { spec["channelType"] = .string(channelType) }

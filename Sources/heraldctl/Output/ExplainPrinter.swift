@@ -3,7 +3,7 @@ import HeraldAPI
 /// Renders `explain` from OpenAPI v3 schemas in kubectl's plain-text layout.
 struct ExplainPrinter: Sendable {
     /// `components.schemas` of the group-version document, to follow `$ref`s.
-    let schemas: [String: JSON]
+    let schemas: JSONObject
 
     /// Follows `$ref` and single-entry `allOf` wrappers (how ObjectMeta is usually referenced),
     /// keeping the outer description.
@@ -121,7 +121,7 @@ struct ExplainPrinter: Sendable {
         return out
     }
 
-    func recursiveFields(_ properties: [String: JSON], required: Set<String>, indent: Int, depth: Int) -> String {
+    func recursiveFields(_ properties: JSONObject, required: Set<String>, indent: Int, depth: Int) -> String {
         var out = ""
         let pad = String(repeating: " ", count: indent)
         for key in properties.keys.sorted() {

@@ -110,7 +110,7 @@ struct JSONPath: Sendable {
         case .wildcard:
             switch value {
             case .array(let a): return a
-            case .object(let o): return o.keys.sorted().compactMap { o[$0] }
+            case .object(let o): return o.values.map(\.self)
             default: return []
             }
         case .index(let i):
@@ -138,9 +138,7 @@ struct JSONPath: Sendable {
         switch value {
         case .object(let o):
             if let v = o[name] { found.append(v) }
-            for key in o.keys.sorted() {
-                if let child = o[key] { collect(name, in: child, into: &found) }
-            }
+            for child in o.values { collect(name, in: child, into: &found) }
         case .array(let a):
             for child in a { collect(name, in: child, into: &found) }
         default:

@@ -17,14 +17,14 @@ enum Manifests {
     ///   (`…/hook?<name>-<index>`), so the sink knows which recipient a request is for without
     ///   trusting the Idempotency-Key.
     static func notification(
-        _ name: String, recipients: Int, priority: String = "normal", sinkURL: String? = nil, extra: [String: JSON] = [:]
+        _ name: String, recipients: Int, priority: String = "normal", sinkURL: String? = nil, extra: JSONObject = [:]
     ) -> JSON {
         let to: [JSON] = (0..<recipients).map { index in
             var address: JSON = ["email": .string("r\(index)@\(name).example")]
             if let sinkURL { address["webhook"] = .string("\(sinkURL)?\(name)-\(index)") }
             return ["address": address]
         }
-        var spec: [String: JSON] = [
+        var spec: JSONObject = [
             "templateRef": ["name": "t"], "variables": ["n": .string(name), "to": "someone"], "channels": ["hooks"],
             "priority": .string(priority), "to": .array(to),
         ]
