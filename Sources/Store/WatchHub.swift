@@ -53,7 +53,11 @@ public final class WatchHub: Sendable {
     public init(startingAt resourceVersion: Int64, capacity: Int = 50_000, bufferPerWatcher: Int = 20_000) {
         self.capacity = capacity
         self.bufferPerWatcher = bufferPerWatcher
-        state = Mutex(State(compactedThrough: resourceVersion, lastPublished: resourceVersion))
+        var initial = State(compactedThrough: resourceVersion, lastPublished: resourceVersion)
+        // The window fills up under any load; growing it there moved every event held, several
+        // times over (about 2 % of a busy controller's time, page faults included).
+        initial.window.reserveCapacity(capacity)
+        state = Mutex(initial)
     }
 
     public var lastPublished: Int64 { state.withLock { $0.lastPublished } }

@@ -15,10 +15,15 @@ final class RecentObjects: Sendable {
     }
 
     private let capacity: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     init(capacity: Int = 20_000) {
         self.capacity = max(1, capacity)
+        // It fills up under any load; growing there rehashed every key held, several times over.
+        var initial = State()
+        initial.objects.reserveCapacity(self.capacity)
+        initial.order.reserveCapacity(self.capacity)
+        state = Mutex(initial)
     }
 
     /// The object when its remembered copy is at `resourceVersion`.
