@@ -106,8 +106,11 @@ struct PostgresWriteBatch {
               ON o.kind = t.kind AND o.namespace = t.namespace AND o.name = t.name
             """, logger: logger)
         var found: [ObjectKey: Resource] = [:]
-        for try await (kind, namespace, name, rv, body) in rows.decode((String, String, String, Int64, ByteBuffer?).self) {
-            let key = ObjectKey(kind: kind, namespace: namespace, name: name)
+        for try await row in rows {
+            var cells = PostgresCellReader(row)
+            let key = ObjectKey(kind: try cells.next(), namespace: try cells.next(), name: try cells.next())
+            let rv: Int64 = try cells.next()
+            let body: ByteBuffer? = try cells.next()
             if let body {
                 found[key] = try PostgresRows.decode(body)
             } else if let object = recent.object(key, at: rv) {
