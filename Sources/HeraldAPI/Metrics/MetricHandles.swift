@@ -11,6 +11,17 @@ public final class MetricHandles<Handle: Sendable>: Sendable {
     public func callAsFunction(
         _ label: String, _ dimensions: [(String, String)], make: (String, [(String, String)]) -> Handle
     ) -> Handle {
-        made.value(for: dimensions.reduce(label) { $0 + "|" + $1.0 + "=" + $1.1 }) { make(label, dimensions) }
+        // Spelled into one string of the right size: joining piece by piece made a string per
+        // piece, on every delivery.
+        var key = ""
+        key.reserveCapacity(dimensions.reduce(label.utf8.count) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 })
+        key += label
+        for (name, value) in dimensions {
+            key += "|"
+            key += name
+            key += "="
+            key += value
+        }
+        return made.value(for: key) { make(label, dimensions) }
     }
 }
