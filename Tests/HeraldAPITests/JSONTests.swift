@@ -152,6 +152,20 @@ import Testing
         #expect(Timestamp.parse("yesterday") == nil)
     }
 
+    @Test func timestampsPadEveryFieldAndKeepMilliseconds() throws {
+        let d = try #require(Timestamp.parse("2026-01-02T03:04:05Z"))
+        #expect(Timestamp.format(d) == "2026-01-02T03:04:05Z")
+        #expect(Timestamp.format(d.addingTimeInterval(0.007), milliseconds: true) == "2026-01-02T03:04:05.007Z")
+        #expect(Timestamp.format(d.addingTimeInterval(0.25), milliseconds: true) == "2026-01-02T03:04:05.250Z")
+        #expect(Timestamp.format(d.addingTimeInterval(0.9996), milliseconds: true) == "2026-01-02T03:04:05.999Z")
+        #expect(Timestamp.format(d.addingTimeInterval(0.25)) == "2026-01-02T03:04:05Z")
+        let late = try #require(Timestamp.parse("2099-12-31T23:59:59Z"))
+        #expect(Timestamp.format(late) == "2099-12-31T23:59:59Z")
+        // RFC 3339 wants four digits of year, whatever the year.
+        let early = try #require(Timestamp.parse("0499-06-01T00:00:00Z"))
+        #expect(Timestamp.format(early) == "0499-06-01T00:00:00Z")
+    }
+
     @Test func durations() {
         #expect(Duration.parse("1h30m") == 5400)
         #expect(Duration.parse("500ms") == 0.5)

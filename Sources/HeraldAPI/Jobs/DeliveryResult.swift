@@ -159,11 +159,7 @@ extension DeliveryTimings {
 
     /// RFC 3339 with milliseconds: attempts are often shorter than a second.
     static func format(_ date: Date) -> String {
-        let whole = date.timeIntervalSince1970.rounded(.down)
-        let millis = min(999, Int(((date.timeIntervalSince1970 - whole) * 1000).rounded()))
-        let base = Timestamp.format(Date(timeIntervalSince1970: whole))
-        let digits = String(millis)
-        return base.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+        Timestamp.format(date, milliseconds: true)
     }
 }
 

@@ -9,11 +9,58 @@ import Foundation
 /// RFC 3339 timestamps with second precision in UTC, as Kubernetes writes them.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        format(date, milliseconds: false)
+    }
+
+    /// `2026-11-21T10:00:00Z`, or `2026-11-21T10:00:00.250Z` with milliseconds, written digit by
+    /// digit into one string: every condition, event and result carries timestamps, and
+    /// interpolating each field made a string apiece.
+    public static func format(_ date: Date, milliseconds: Bool) -> String {
+        let seconds = date.timeIntervalSince1970
+        let whole = seconds.rounded(.down)
+        var t = time_t(whole)
         var tm = tm()
         gmtime_r(&t, &tm)
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))T\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))Z"
+        let year = Int(tm.tm_year) + 1900
+        let millis = milliseconds ? min(999, Int(((seconds - whole) * 1000).rounded())) : nil
+        guard (0...9999).contains(year) else {
+            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            let fraction = millis.map { "." + String(repeating: "0", count: 3 - String($0).count) + String($0) } ?? ""
+            return "\(year)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))T\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))\(fraction)Z"
+        }
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var i = 0
+            func put(_ value: Int, digits: Int) {
+                var divisor = 1
+                for _ in 1..<digits { divisor *= 10 }
+                while divisor > 0 {
+                    out[i] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
+                    i += 1
+                    divisor /= 10
+                }
+            }
+            func put(_ byte: Unicode.Scalar) {
+                out[i] = UInt8(ascii: byte)
+                i += 1
+            }
+            put(year, digits: 4)
+            put("-")
+            put(Int(tm.tm_mon) + 1, digits: 2)
+            put("-")
+            put(Int(tm.tm_mday), digits: 2)
+            put("T")
+            put(Int(tm.tm_hour), digits: 2)
+            put(":")
+            put(Int(tm.tm_min), digits: 2)
+            put(":")
+            put(Int(tm.tm_sec), digits: 2)
+            if let millis {
+                put(".")
+                put(millis, digits: 3)
+            }
+            put("Z")
+            return i
+        }
     }
 
     /// Accepts `2026-11-21T10:00:00Z`, fractional seconds and numeric offsets.
