@@ -59,8 +59,6 @@ import Testing
         let o: JSONObject = ["b": 2, "a": 1, "c": 3]
         #expect(o.mapValues { .int(($0.intValue ?? 0) * 10) } == ["a": 10, "b": 20, "c": 30])
         #expect(o.filter { $0.key != "b" } == ["a": 1, "c": 3])
-        #expect(o.compactMapValues { $0 == 2 ? nil : $0 } == ["a": 1, "c": 3])
-        #expect(o.merging(["c": 30, "d": 4]) { _, new in new } == ["a": 1, "b": 2, "c": 30, "d": 4])
         #expect(o.dictionary == ["a": 1, "b": 2, "c": 3])
         #expect(JSONObject(["y": 1, "x": 2]).keys.map(\.self) == ["x", "y"])
     }

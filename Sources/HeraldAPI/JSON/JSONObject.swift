@@ -17,11 +17,6 @@ public struct JSONObject: Sendable {
 
     @inlinable public init() { members = [] }
 
-    public init(minimumCapacity: Int) {
-        members = []
-        members.reserveCapacity(minimumCapacity)
-    }
-
     /// Members in any order; of a key given twice, the last value counts (as in a JSON text).
     public init<S: Sequence>(unsorted pairs: S) where S.Element == (String, JSON) {
         members = pairs.map { (key: $0.0, value: $0.1) }
@@ -108,11 +103,6 @@ public struct JSONObject: Sendable {
         }
     }
 
-    public subscript(key: String, default defaultValue: @autoclosure () -> JSON) -> JSON {
-        get { self[key] ?? defaultValue() }
-        set { self[key] = newValue }
-    }
-
     public var keys: LazyMapCollection<[Element], String> { members.lazy.map(\.key) }
     public var values: LazyMapCollection<[Element], JSON> { members.lazy.map(\.value) }
 
@@ -122,16 +112,7 @@ public struct JSONObject: Sendable {
         return found ? members.remove(at: i).value : nil
     }
 
-    @discardableResult
-    public mutating func updateValue(_ value: JSON, forKey key: String) -> JSON? {
-        let old = self[key]
-        self[key] = value
-        return old
-    }
-
     public mutating func reserveCapacity(_ n: Int) { members.reserveCapacity(n) }
-
-    public mutating func removeAll() { members.removeAll() }
 
     public func mapValues(_ transform: (JSON) throws -> JSON) rethrows -> JSONObject {
         var out = self
@@ -139,34 +120,9 @@ public struct JSONObject: Sendable {
         return out
     }
 
-    public func compactMapValues(_ transform: (JSON) throws -> JSON?) rethrows -> JSONObject {
-        var out = JSONObject(minimumCapacity: members.count)
-        for member in members {
-            if let value = try transform(member.value) { out.members.append((key: member.key, value: value)) }
-        }
-        return out
-    }
-
     public func filter(_ isIncluded: (Element) throws -> Bool) rethrows -> JSONObject {
         var out = JSONObject()
         out.members = try members.filter(isIncluded)
-        return out
-    }
-
-    /// Members of `other` are added; for a key in both, `combine` picks the value.
-    public mutating func merge(_ other: JSONObject, uniquingKeysWith combine: (JSON, JSON) throws -> JSON) rethrows {
-        for member in other.members {
-            if let mine = self[member.key] {
-                self[member.key] = try combine(mine, member.value)
-            } else {
-                self[member.key] = member.value
-            }
-        }
-    }
-
-    public func merging(_ other: JSONObject, uniquingKeysWith combine: (JSON, JSON) throws -> JSON) rethrows -> JSONObject {
-        var out = self
-        try out.merge(other, uniquingKeysWith: combine)
         return out
     }
 
