@@ -164,6 +164,8 @@ import Testing
         // RFC 3339 wants four digits of year, whatever the year.
         let early = try #require(Timestamp.parse("0499-06-01T00:00:00Z"))
         #expect(Timestamp.format(early) == "0499-06-01T00:00:00Z")
+        let far = early.addingTimeInterval(10_000 * 365.25 * 86_400)
+        #expect(Timestamp.format(far, milliseconds: true).hasPrefix("10499-"))
     }
 
     @Test func durations() {

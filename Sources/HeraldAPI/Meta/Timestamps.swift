@@ -23,16 +23,17 @@ public enum Timestamp {
         gmtime_r(&t, &tm)
         let year = Int(tm.tm_year) + 1900
         let millis = milliseconds ? min(999, Int(((seconds - whole) * 1000).rounded())) : nil
-        guard (0...9999).contains(year) else {
-            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-            let fraction = millis.map { "." + String(repeating: "0", count: 3 - String($0).count) + String($0) } ?? ""
-            return "\(year)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))T\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))\(fraction)Z"
-        }
-        return String(unsafeUninitializedCapacity: 24) { out in
+        // At least four digits of year, as RFC 3339 wants; a year past 9999 keeps all of its
+        // digits, and one before year 0 its sign (written as it always was).
+        return String(unsafeUninitializedCapacity: 48) { out in
             var i = 0
             func put(_ value: Int, digits: Int) {
                 var divisor = 1
-                for _ in 1..<digits { divisor *= 10 }
+                var width = 1
+                while width < digits || value / divisor >= 10 {
+                    divisor *= 10
+                    width += 1
+                }
                 while divisor > 0 {
                     out[i] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
                     i += 1
@@ -43,7 +44,12 @@ public enum Timestamp {
                 out[i] = UInt8(ascii: byte)
                 i += 1
             }
-            put(year, digits: 4)
+            if year < 0 {
+                put("-")
+                put(-year, digits: 1)
+            } else {
+                put(year, digits: 4)
+            }
             put("-")
             put(Int(tm.tm_mon) + 1, digits: 2)
             put("-")
