@@ -3,6 +3,10 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    // Lets the optimizer inline and specialize across Herald's own modules (JSON, Resource and
+    // the store's types are used everywhere): 8 alternated benchmark pairs, CPU per delivery
+    // 0.499 → 0.474 ms. Root package only, so dependencies build as before.
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(
