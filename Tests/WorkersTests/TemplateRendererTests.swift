@@ -149,6 +149,10 @@ import Testing
         let c = try renderer.render(welcome, channelType: "smtp", variables: ["name": "Bob"], locale: nil)
         #expect(a.digest == b.digest && a.digest != c.digest)
         #expect(a.digest.hasPrefix("sha256:") && a.digest.count == 7 + 64)
+        // FIPS 180-2's "abc" vector, written as lowercase hex with leading zeros kept.
+        #expect(
+            RenderedMessage.digest(of: Array("abc".utf8))
+                == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test func inlineMessageServesEveryChannel() throws {

@@ -9,15 +9,18 @@ public struct DeliveryContext: Sendable {
     public let settings: JSON
     /// Seconds this attempt may take (the Channel's `timeout`, cut short by the deadline).
     public let timeout: Double
-    public let logger: Logger
+    /// The worker's logger with the job's correlation id, delivery, channel and attempt.
+    public var logger: Logger { baseLogger.forJob(job) }
+    private let baseLogger: Logger
     public let secrets: any SecretResolver
     public let clock: any WorkerClock
 
+    /// - Parameter logger: the worker's logger; the job's metadata is added when a line is written.
     public init(job: DeliveryJob, timeout: Double, logger: Logger, secrets: any SecretResolver, clock: any WorkerClock) {
         self.job = job
         settings = job.channel.spec[job.channel.type] ?? .emptyObject
         self.timeout = timeout
-        self.logger = logger
+        baseLogger = logger
         self.secrets = secrets
         self.clock = clock
     }

@@ -59,27 +59,24 @@ public final class JobProcessor: Sendable {
     }
 
     public func process(_ job: DeliveryJob) async -> DeliveryResult {
-        var log = logger
-        log[metadataKey: "correlationID"] = .string(job.correlationID)
-        log[metadataKey: "deliveryUID"] = .string(job.deliveryUID)
-        log[metadataKey: "channel"] = .string("\(job.namespace)/\(job.channel.name)")
-        log[metadataKey: "channelType"] = .string(job.channel.type)
-        log[metadataKey: "attempt"] = .stringConvertible(job.attempt)
-
         var attempt = Attempt(job: job, startedAt: clock.date(), t0: clock.now())
         // A result that ends before the breaker is consulted (a template problem, a passed
         // deadline) still reports the breaker as it is, so the Channel's CircuitOpen condition
         // does not flap to closed on such results.
         attempt.circuit = guards.state(namespace: job.namespace, channel: job.channel.name)
-        let result = await run(job, &attempt, log)
+        let result = await run(job, &attempt)
         metrics.delivery(channelType: job.channel.type, outcome: result.outcome, seconds: result.timings.totalSeconds)
         switch result.outcome {
         case .delivered:
-            log.debug("delivered", metadata: ["providerMessageID": .string(result.providerMessageID ?? "")])
+            if logger.logLevel <= .debug {
+                logger.forJob(job).debug("delivered", metadata: ["providerMessageID": .string(result.providerMessageID ?? "")])
+            }
         case .transient:
-            log.notice("attempt failed, retryable", metadata: ["code": .string(result.code), "reason": .string(result.message)])
+            logger.forJob(job).notice(
+                "attempt failed, retryable", metadata: ["code": .string(result.code), "reason": .string(result.message)])
         case .permanent:
-            log.warning("attempt failed for good", metadata: ["code": .string(result.code), "reason": .string(result.message)])
+            logger.forJob(job).warning(
+                "attempt failed for good", metadata: ["code": .string(result.code), "reason": .string(result.message)])
         }
         return result
     }
@@ -96,7 +93,7 @@ public final class JobProcessor: Sendable {
         var circuit: CircuitState = .closed
     }
 
-    private func run(_ job: DeliveryJob, _ a: inout Attempt, _ log: Logger) async -> DeliveryResult {
+    private func run(_ job: DeliveryJob, _ a: inout Attempt) async -> DeliveryResult {
         guard let driver = drivers[job.channel.type] else {
             return finish(
                 &a,
@@ -168,7 +165,7 @@ public final class JobProcessor: Sendable {
             }
         }
 
-        let context = DeliveryContext(job: job, timeout: max(0.001, timeout - a.waitSeconds), logger: log, secrets: secrets, clock: clock)
+        let context = DeliveryContext(job: job, timeout: max(0.001, timeout - a.waitSeconds), logger: logger, secrets: secrets, clock: clock)
         let s0 = clock.now()
         let outcome: Result<SendReceipt, DeliveryError>
         do {
@@ -193,7 +190,9 @@ public final class JobProcessor: Sendable {
             a.circuit = after
             if changed || isProbe {
                 metrics.circuit(namespace: job.namespace, channel: job.channel.name, state: after)
-                if changed { log.notice("circuit breaker changed state", metadata: ["circuit": .string(after.rawValue)]) }
+                if changed {
+                    logger.forJob(job).notice("circuit breaker changed state", metadata: ["circuit": .string(after.rawValue)])
+                }
             }
         } else if isProbe {
             guards.abandonProbe(job)

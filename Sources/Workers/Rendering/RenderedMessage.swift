@@ -43,13 +43,17 @@ public struct RenderedMessage: Sendable, Hashable {
         digest(of: json.serialized())
     }
 
-    public static func digest(of bytes: some Sequence<UInt8>) -> String {
+    public static func digest(of bytes: [UInt8]) -> String {
         var hasher = SHA256()
-        hasher.update(data: Array(bytes))
-        return "sha256:"
-            + hasher.finalize().map { byte in
-                let s = String(byte, radix: 16)
-                return s.count == 1 ? "0" + s : s
-            }.joined()
+        hasher.update(data: bytes)
+        // Every job's message is digested: written digit by digit, not as 32 small strings joined.
+        let hex = Array("0123456789abcdef".utf8)
+        var out = Array("sha256:".utf8)
+        out.reserveCapacity(out.count + 64)
+        for byte in hasher.finalize() {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
