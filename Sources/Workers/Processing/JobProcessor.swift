@@ -165,7 +165,8 @@ public final class JobProcessor: Sendable {
             }
         }
 
-        let context = DeliveryContext(job: job, timeout: max(0.001, timeout - a.waitSeconds), logger: logger, secrets: secrets, clock: clock)
+        let context = DeliveryContext(
+            job: job, timeout: max(0.001, timeout - a.waitSeconds), logger: logger, secrets: secrets, clock: clock)
         let s0 = clock.now()
         let outcome: Result<SendReceipt, DeliveryError>
         do {
