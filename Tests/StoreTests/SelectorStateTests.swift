@@ -71,7 +71,21 @@ import Testing
     @Test func stringMapsAreJSONObjects() throws {
         let text = PostgresRows.stringMap(["a\"b": "c\\d\n", "e": ""])
         #expect(try JSON.parse(Array(text.utf8)) == ["a\"b": "c\\d\n", "e": ""])
-        #expect(PostgresRows.stringMap([:]) == "{}")
+        #expect(PostgresRows.stringMap([String: String]()) == "{}")
+    }
+
+    @Test func labelAndFieldColumnsHoldWhatSelectorsRead() throws {
+        let object = delivery()
+        #expect(
+            try JSON.parse(Array(PostgresRows.labelsJSON(object).utf8)) == ["herald.dev/notification": "welcome", "tier": "gold"])
+        #expect(
+            try JSON.parse(Array(PostgresRows.fieldsJSON(object, kinds: .herald).utf8))
+                == ["status.phase": "Queued", "spec.notification": "welcome", "spec.channel": "hook", "spec.recipient": "ada"])
+        var bare = object
+        bare.labels = [:]
+        bare.status = nil
+        #expect(PostgresRows.labelsJSON(bare) == "{}")
+        #expect(try JSON.parse(Array(PostgresRows.fieldsJSON(bare, kinds: .herald).utf8))["status.phase"] == nil)
     }
 
     @Test func aClusterScopedObjectWithoutLabelsKeepsNoEmptyMembers() throws {

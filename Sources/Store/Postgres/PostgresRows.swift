@@ -19,21 +19,23 @@ enum PostgresRows {
     }
 
     static func labelsJSON(_ object: Resource) -> String {
-        stringMap(object.labels)
+        // Straight from the stored members: `labels` would build a dictionary first.
+        guard case .object(let labels)? = object.metadata["labels"] else { return "{}" }
+        return stringMap(labels.lazy.compactMap { key, value in value.stringValue.map { (key: key, value: $0) } })
     }
 
     /// The selectable field values the kind defines (absent when the accessor gives nil), exactly
     /// as the in-memory field selector reads them, so SQL and `FieldSelector.matches` agree.
     static func fieldsJSON(_ object: Resource, kinds: KindRegistry) -> String {
         guard let definition = kinds.kind(object.kind) else { return "{}" }
-        return stringMap(definition.selectableFields.compactMapValues { read in read(object) })
+        return stringMap(definition.selectableFields.lazy.compactMap { name, read in read(object).map { (key: name, value: $0) } })
     }
 
     /// A JSON object of strings, written directly: these go to jsonb columns on every write, and
     /// building a JSON tree first cost as much again. Key order does not matter to jsonb.
-    static func stringMap(_ pairs: [String: String]) -> String {
+    static func stringMap(_ pairs: some Sequence<(key: String, value: String)>) -> String {
         var out: [UInt8] = [UInt8(ascii: "{")]
-        out.reserveCapacity(16 + 32 * pairs.count)
+        out.reserveCapacity(16 + 32 * pairs.underestimatedCount)
         for (key, value) in pairs {
             if out.count > 1 { out.append(UInt8(ascii: ",")) }
             JSON.writeString(key, into: &out)
@@ -72,14 +74,16 @@ enum PostgresRows {
             "apiVersion": .string(object.apiVersion), "kind": .string(object.kind), "metadata": .object(metadata),
         ]
         if let definition = kinds.kind(object.kind) {
+            // Each field is read once from the object: the check below compares with these.
+            var values: [(read: @Sendable (Resource) -> String?, value: String?)] = []
+            values.reserveCapacity(definition.selectableFields.count)
             for (name, read) in definition.selectableFields {
-                guard let value = read(object) else { continue }
-                json.set(path: name.split(separator: ".").map(String.init), to: .string(value))
+                let value = read(object)
+                values.append((read, value))
+                if let value { json.set(path: name.split(separator: ".").map(String.init), to: .string(value)) }
             }
             let partial = Resource(json)
-            guard definition.selectableFields.allSatisfy({ _, read in read(partial) == read(object) }) else {
-                return body(object)
-            }
+            guard values.allSatisfy({ $0.read(partial) == $0.value }) else { return body(object) }
             return body(partial)
         }
         return body(Resource(json))
