@@ -16,18 +16,22 @@ public struct PlannedDelivery: Sendable, Hashable {
 
     /// The Delivery object, owned by `notification`.
     public func resource(owner notification: Resource) -> Resource {
-        var r = Resource(
-            apiVersion: KindDefinition.delivery.apiVersion, kind: "Delivery", namespace: notification.namespace, name: name)
-        r.labels = [NotificationPlanner.notificationLabel: notification.name]
-        if let resendAt { r.annotations = [NotificationPlanner.resendAnnotation: resendAt] }
-        r.ownerReferences = [
-            OwnerReference(
-                apiVersion: notification.apiVersion, kind: "Notification", name: notification.name, uid: notification.uid,
-                controller: true, blockOwnerDeletion: true)
+        // Built as one tree: each typed setter on a Resource rewrites its metadata again, and a
+        // plan creates a Delivery per (recipient, channel).
+        let owner = OwnerReference(
+            apiVersion: notification.apiVersion, kind: "Notification", name: notification.name, uid: notification.uid,
+            controller: true, blockOwnerDeletion: true)
+        var metadata: JSONObject = [
+            "name": .string(name), "labels": [NotificationPlanner.notificationLabel: .string(notification.name)],
+            "ownerReferences": [owner.json],
         ]
-        r.spec = spec
-        r.status = status.json
-        return r
+        if !notification.namespace.isEmpty { metadata["namespace"] = .string(notification.namespace) }
+        if let resendAt { metadata["annotations"] = [NotificationPlanner.resendAnnotation: .string(resendAt)] }
+        let object: JSONObject = [
+            "apiVersion": .string(KindDefinition.delivery.apiVersion), "kind": "Delivery", "metadata": .object(metadata),
+            "spec": spec, "status": status.json,
+        ]
+        return Resource(.object(object))
     }
 }
 
