@@ -259,7 +259,7 @@ public final class Controller: Service, Sendable {
         caches.deliveries.addHandler { change in
             let d = change.object
             // The owner re-aggregates its status on every change of one of its deliveries.
-            if let ref = d.ownerReferences.first(where: { $0.controller && $0.kind == "Notification" }) {
+            if let ref = d.controllerReference(kind: "Notification") {
                 notificationQueue.add(ObjectKey(kind: "Notification", namespace: d.namespace, name: ref.name))
             }
             switch change {

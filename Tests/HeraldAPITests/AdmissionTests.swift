@@ -53,6 +53,30 @@ import Testing
         #expect(nameError.errors.map(\.path) == ["metadata.name"])
     }
 
+    @Test func atMostOneControllerReference() throws {
+        func owner(_ name: String, controller: Bool) -> JSON {
+            OwnerReference(apiVersion: "herald.dev/v1alpha1", kind: "Notification", name: name, uid: "uid-\(name)", controller: controller)
+                .json
+        }
+        var object = manifest(validSpec)
+        object["metadata"]?["ownerReferences"] = [owner("a", controller: true), owner("b", controller: false)]
+        let one = try notification.admit(object, namespace: "default", name: nil, fieldValidation: .strict)
+        #expect(one.resource.controllerReference(kind: "Notification")?.name == "a")
+        #expect(one.resource.controllerReference(kind: "Template") == nil)
+
+        object["metadata"]?["ownerReferences"] = [owner("a", controller: true), owner("b", controller: true)]
+        guard
+            case .invalid(let e)? = admissionError({
+                try notification.admit(object, namespace: "default", name: nil, fieldValidation: .strict)
+            })
+        else {
+            Issue.record("two controller references should be invalid")
+            return
+        }
+        #expect(e.errors.map(\.path) == ["metadata.ownerReferences"])
+        #expect(e.errors.first?.message.contains("Notification/a, Notification/b") == true)
+    }
+
     @Test func wrongKindOrVersion() {
         var m = manifest(validSpec)
         m["apiVersion"] = "herald.dev/v2"

@@ -46,7 +46,7 @@ final class Caches: Sendable {
         deliveries = Informer(
             store: store, kind: "Delivery",
             indexers: [
-                Index.owner: { d in d.ownerReferences.filter { $0.controller && $0.kind == "Notification" }.map(\.uid) },
+                Index.owner: { d in d.controllerReference(kind: "Notification").map { [$0.uid] } ?? [] },
                 Index.uid: { d in d.uid.isEmpty ? [] : [d.uid] },
             ], resyncPeriod: resyncPeriod, logger: logger)
         templates = Informer(store: store, kind: "Template", resyncPeriod: 0, logger: logger)
@@ -69,7 +69,7 @@ final class Caches: Sendable {
 
     /// The Notification that owns `delivery`, if it is still the same object (same uid).
     func owner(of delivery: Resource) -> Resource? {
-        guard let ref = delivery.ownerReferences.first(where: { $0.controller && $0.kind == "Notification" }),
+        guard let ref = delivery.controllerReference(kind: "Notification"),
             let n = notifications.get(namespace: delivery.namespace, name: ref.name), n.uid == ref.uid
         else { return nil }
         return n

@@ -66,6 +66,15 @@ enum SharedSchemas {
                 errors.append(FieldError("metadata.annotations", .invalid, "Invalid value: \"\(k)\": \(p)"))
             }
         }
+        // As in Kubernetes: controllers (and `controllerReference`) rely on there being one.
+        let controllers = r.ownerReferences.filter(\.controller)
+        if controllers.count > 1 {
+            let named = controllers.map { "\($0.kind)/\($0.name)" }.joined(separator: ", ")
+            errors.append(
+                FieldError(
+                    "metadata.ownerReferences", .invalid,
+                    "Invalid value: only one reference can have controller set to true; found it on \(named)"))
+        }
         return errors
     }
 

@@ -171,6 +171,17 @@ public struct Resource: Sendable, Hashable {
         set { setMeta("ownerReferences", newValue.isEmpty ? nil : .array(newValue.map(\.json))) }
     }
 
+    /// The reference to the `kind` owner that controls this object (as Kubernetes'
+    /// `GetControllerOf`, narrowed to one kind), read without decoding the other references:
+    /// every change of a Delivery asks for its Notification.
+    public func controllerReference(kind: String) -> OwnerReference? {
+        guard case .array(let references)? = meta("ownerReferences") else { return nil }
+        for json in references where json["controller"]?.boolValue == true && json["kind"]?.stringValue == kind {
+            if let reference = OwnerReference(json: json) { return reference }
+        }
+        return nil
+    }
+
     public var managedFields: JSON? {
         get { meta("managedFields") }
         set { setMeta("managedFields", newValue) }
