@@ -99,6 +99,9 @@ struct ProviderHTTP {
             config.tlsConfiguration = tls
         }
         config.connectionPool = .init(idleTimeout: .seconds(60))
+        // Herald bootstraps no tracer, so every request would open and close a no-op span (with
+        // its attributes and task-local context) for nothing.
+        config.tracing.tracer = nil
         config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxConnectionsPerHost
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
