@@ -59,6 +59,33 @@ import Testing
         for _ in 0..<2 { #expect(throws: DeliveryError.self) { try StandardWebhookSigner.cached(secret: "whsec_!!") } }
     }
 
+    /// One signer keeps its keyed state untouched however many signatures it makes, at once.
+    @Test func oneSignerSignsConcurrentlyAsFreshOnes() async throws {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let shared = try StandardWebhookSigner(secret: secret)
+        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var mismatches = 0
+                    for i in 0..<200 {
+                        let body = Array(#"{"n": \#(task * 1000 + i)}"#.utf8)
+                        let fresh = try StandardWebhookSigner(secret: secret)
+                        if shared.signature(id: "msg_\(i)", timestamp: 1_614_265_330 + i, body: body)
+                            != fresh.signature(id: "msg_\(i)", timestamp: 1_614_265_330 + i, body: body)
+                        {
+                            mismatches += 1
+                        }
+                    }
+                    return mismatches
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        let sig = shared.signature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: Array(#"{"test": 2432232314}"#.utf8))
+        #expect(sig == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+    }
+
     @Test func mimeHeaders() {
         let subject = MIMEMessage.encodeHeaderText("Bienvenue, Zoë — ça va? 🎉 " + String(repeating: "é", count: 40))
         #expect(subject.hasPrefix("=?UTF-8?B?"))

@@ -6,8 +6,10 @@ import HeraldAPI
 /// `webhook-timestamp`, and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
 /// keyed with the bytes base64-encoded after `whsec_`.
 public struct StandardWebhookSigner: Sendable {
-    // Raw bytes: SymmetricKey is not Sendable in this swift-crypto.
-    private let key: [UInt8]
+    /// The HMAC already keyed (both key pads hashed), which each signature continues a copy of.
+    /// Not Sendable in this swift-crypto, but never mutated: a copy's first update copies the
+    /// digest state it shares with this one (copy-on-write), so concurrent signers only read it.
+    nonisolated(unsafe) private let keyed: HMAC<SHA256>
 
     /// - Parameter secret: `whsec_<base64>` (a bare base64 key is accepted too).
     public init(secret: String) throws(DeliveryError) {
@@ -16,11 +18,11 @@ public struct StandardWebhookSigner: Sendable {
         guard let bytes = Base64.decode(encoded), !bytes.isEmpty else {
             throw .configuration("the webhook signing secret is not a Standard Webhooks secret (whsec_ followed by base64); fix the Secret")
         }
-        key = bytes
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: bytes))
     }
 
     public func signature(id: String, timestamp: Int, body: [UInt8]) -> String {
-        var mac = HMAC<SHA256>(key: SymmetricKey(data: key))
+        var mac = keyed
         mac.update(data: Array("\(id).\(timestamp).".utf8))
         mac.update(data: body)
         return "v1," + Base64.encode(Array(mac.finalize()))
