@@ -26,18 +26,11 @@ final class ChannelGuards: Sendable {
     /// Applies the Channel's current spec (it may have changed since the last job), then asks
     /// the breaker.
     func decide(_ job: DeliveryJob, now: Double) -> (CircuitBreaker.Decision, CircuitState) {
-        entries.withLock { all in
-            var e = entry(&all, job, now: now)
-            let d = e.breaker.decide(now: now)
-            all[Self.key(job)] = e
-            return (d, e.breaker.state)
-        }
+        update(job, now: now) { e in (e.breaker.decide(now: now), e.breaker.state) }
     }
 
     func reserve(_ job: DeliveryJob, now: Double, maxWait: Double) -> TokenBucket.Reservation {
-        entries.withLock { all in
-            var e = entry(&all, job, now: now)
-            defer { all[Self.key(job)] = e }
+        update(job, now: now) { e in
             guard var bucket = e.bucket else { return .granted(wait: 0) }
             let r = bucket.reserve(now: now, maxWait: maxWait)
             e.bucket = bucket
@@ -47,29 +40,39 @@ final class ChannelGuards: Sendable {
 
     /// A probe that was never sent (the rate limit deferred it) must not hold the breaker.
     func abandonProbe(_ job: DeliveryJob) {
-        entries.withLock { all in
-            all[Self.key(job)]?.breaker.abandonProbe()
-        }
+        let key = Self.key(job)
+        entries.withLock { all in all[key]?.breaker.abandonProbe() }
     }
 
     /// Returns the state after recording, and whether it changed.
     func record(_ job: DeliveryJob, success: Bool, probe: Bool, now: Double) -> (CircuitState, Bool) {
-        entries.withLock { all in
-            var e = entry(&all, job, now: now)
+        update(job, now: now) { e in
             let changed = e.breaker.record(success: success, probe: probe, now: now)
-            all[Self.key(job)] = e
             return (e.breaker.state, changed != nil)
         }
     }
 
     func state(namespace: String, channel: String) -> CircuitState {
-        entries.withLock { $0[namespace + "/" + channel]?.breaker.state ?? .closed }
+        let key = namespace + "/" + channel
+        return entries.withLock { $0[key]?.breaker.state ?? .closed }
     }
 
-    private func entry(_ all: inout [String: Entry], _ job: DeliveryJob, now: Double) -> Entry {
+    /// Runs `body` on the job's Channel entry, brought up to the Channel's current spec. The key
+    /// is built once, outside the lock every job of the worker takes several times.
+    private func update<R>(_ job: DeliveryJob, now: Double, _ body: (inout Entry) -> R) -> R {
+        let key = Self.key(job)
+        return entries.withLock { all in
+            var e = entry(all[key], job, now: now)
+            let r = body(&e)
+            all[key] = e
+            return r
+        }
+    }
+
+    private func entry(_ existing: Entry?, _ job: DeliveryJob, now: Double) -> Entry {
         let rateSpec = job.channel.spec["rateLimit"]
         let breakerSpec = job.channel.spec["circuitBreaker"]
-        guard var e = all[Self.key(job)] else {
+        guard var e = existing else {
             return Entry(
                 breaker: CircuitBreaker(policy: .init(spec: breakerSpec, probeTimeout: probeTimeout)),
                 bucket: TokenBucket(spec: rateSpec, share: rateShare, now: now), rateSpec: rateSpec, breakerSpec: breakerSpec)
