@@ -172,6 +172,12 @@ import Testing
         #expect(Duration.parse("1h30m") == 5400)
         #expect(Duration.parse("500ms") == 0.5)
         #expect(Duration.parse("10") == nil)
+        #expect(Duration.parse("1.5s") == 1.5)
+        #expect(Duration.parse("0.3s") == 0.3)
+        #expect(abs((Duration.parse("250\u{B5}s") ?? 0) - 0.000_25) < 1e-15)
+        #expect(Duration.parse("2us") == 0.000_002)
+        #expect(Duration.parse("0") == 0)
+        for bad in ["", "s", "5x", "5sé", "1s2", "٣s", "-1s", "1.s.s"] { #expect(Duration.parse(bad) == nil, "\(bad)") }
         #expect(Duration.human(seconds: 5) == "5s")
         #expect(Duration.human(seconds: 200) == "3m20s")
         #expect(Duration.human(seconds: 3 * 86400) == "3d")

@@ -137,20 +137,26 @@ public enum Timestamp {
 /// Go-style durations (`500ms`, `2s`, `10m`, `1h30m`) used in Channel and retry specs.
 public enum Duration {
     public static func parse(_ text: String) -> Double? {
-        var rest = Substring(text)
-        guard !rest.isEmpty else { return nil }
-        if rest == "0" { return 0 }
+        // Over UTF-8 bytes: every job reads its Channel's timeout, and classifying Characters
+        // (isNumber, isLetter) cost more than the rest of the parse.
+        let bytes = text.utf8
+        guard !bytes.isEmpty else { return nil }
+        if text == "0" { return 0 }
         var total = 0.0
-        while !rest.isEmpty {
-            let numberPart = rest.prefix { $0.isNumber || $0 == "." }
-            guard !numberPart.isEmpty, let value = Double(numberPart) else { return nil }
-            rest = rest.dropFirst(numberPart.count)
-            let unitPart = rest.prefix { $0.isLetter || $0 == "µ" }
-            rest = rest.dropFirst(unitPart.count)
+        var i = bytes.startIndex
+        while i != bytes.endIndex {
+            let numberStart = i
+            while i != bytes.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) || bytes[i] == UInt8(ascii: ".") {
+                bytes.formIndex(after: &i)
+            }
+            guard i != numberStart, let value = Double(Substring(bytes[numberStart..<i])) else { return nil }
+            // A unit is ASCII letters, or "µ" (two bytes, both at least 0x80).
+            let unitStart = i
+            while i != bytes.endIndex, Self.isUnitByte(bytes[i]) { bytes.formIndex(after: &i) }
             let scale: Double
-            switch unitPart {
+            switch Substring(bytes[unitStart..<i]) {
             case "ns": scale = 1e-9
-            case "us", "µs": scale = 1e-6
+            case "us", "\u{B5}s": scale = 1e-6
             case "ms": scale = 1e-3
             case "s": scale = 1
             case "m": scale = 60
@@ -160,6 +166,10 @@ public enum Duration {
             total += value * scale
         }
         return total
+    }
+
+    private static func isUnitByte(_ b: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b) || b >= 0x80
     }
 
     public static func format(seconds: Double) -> String {
