@@ -185,4 +185,28 @@ import Testing
             lastError: DeliveryFailure(errorClass: .transient, code: "HTTP503", message: "x"), reason: nil)
         #expect(DeliveryStatus(json: s.json) == s)
     }
+
+    /// Every modelled field written, plus fields a newer version wrote, which are kept; the
+    /// object reads as one built member by member would.
+    @Test func statusJSONKeepsUnmodelledFields() {
+        var s = DeliveryStatus(
+            phase: .failed, attempts: 3, lastAttemptTime: t0, nextAttemptTime: t0.addingTimeInterval(1), queuedTime: t0,
+            lastError: DeliveryFailure(errorClass: .permanent, code: "HTTP400", message: "bad"), providerMessageID: "m-1",
+            renderedDigest: "sha256:00", reason: "AttemptsExhausted")
+        s.heldBack = 1
+        s.failedTime = t0
+        let written = s.json
+        #expect(written.objectValue?.keys.map { $0 } == DeliveryStatus.modelled.sorted())
+        #expect(DeliveryStatus(json: written) == s)
+        var newer = written
+        newer["conditions"] = [["type": "Future"]]
+        newer["aaa"] = "first"
+        let read = DeliveryStatus(json: newer)
+        #expect(read.json == newer)
+        var changed = read
+        changed.phase = .delivered
+        #expect(changed.json["conditions"] == [["type": "Future"]])
+        #expect(changed.json["aaa"] == "first")
+        #expect(changed.json["phase"] == "Delivered")
+    }
 }

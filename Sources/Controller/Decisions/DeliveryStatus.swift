@@ -99,19 +99,24 @@ public struct DeliveryStatus: Sendable, Hashable {
     }
 
     public var json: JSON {
-        var o = other
-        o["phase"] = .string(phase.rawValue)
-        o["attempts"] = .int(Int64(attempts))
-        o["lastAttemptTime"] = lastAttemptTime.map { .string(PreciseTime.format($0)) }
-        o["nextAttemptTime"] = nextAttemptTime.map { .string(PreciseTime.format($0)) }
-        o["queuedTime"] = queuedTime.map { .string(PreciseTime.format($0)) }
-        o["lastError"] = lastError?.json
-        o["providerMessageID"] = providerMessageID.map(JSON.string)
-        o["renderedDigest"] = renderedDigest.map(JSON.string)
-        o["reason"] = reason.map(JSON.string)
-        o["heldBack"] = heldBack > 0 ? .int(Int64(heldBack)) : nil
-        o["failedTime"] = failedTime.map { .string(PreciseTime.format($0)) }
-        return .object(o)
+        // Listed in key order, so the object is built without sorting or inserting (every
+        // status write builds one); `other` holds none of these keys, and goes first.
+        let modelled: [(String, JSON?)] = [
+            ("attempts", .int(Int64(attempts))),
+            ("failedTime", failedTime.map { .string(PreciseTime.format($0)) }),
+            ("heldBack", heldBack > 0 ? .int(Int64(heldBack)) : nil),
+            ("lastAttemptTime", lastAttemptTime.map { .string(PreciseTime.format($0)) }),
+            ("lastError", lastError?.json),
+            ("nextAttemptTime", nextAttemptTime.map { .string(PreciseTime.format($0)) }),
+            ("phase", .string(phase.rawValue)),
+            ("providerMessageID", providerMessageID.map(JSON.string)),
+            ("queuedTime", queuedTime.map { .string(PreciseTime.format($0)) }),
+            ("reason", reason.map(JSON.string)),
+            ("renderedDigest", renderedDigest.map(JSON.string)),
+        ]
+        let present = modelled.lazy.compactMap { key, value in value.map { (key, $0) } }
+        if other.isEmpty { return .object(JSONObject(unsorted: present)) }
+        return .object(JSONObject(unsorted: other.map { ($0.key, $0.value) } + present))
     }
 }
 
