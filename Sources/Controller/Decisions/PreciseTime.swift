@@ -13,9 +13,7 @@ enum PreciseTime {
             base += 1
             millis -= 1000
         }
-        let text = Timestamp.format(Date(timeIntervalSince1970: base))
-        let digits = String(millis)
-        return text.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+        return Timestamp.format(wholeSeconds: base, milliseconds: millis)
     }
 
     static func parse(_ json: JSON?) -> Date? {

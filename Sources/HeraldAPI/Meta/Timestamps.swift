@@ -18,11 +18,16 @@ public enum Timestamp {
     public static func format(_ date: Date, milliseconds: Bool) -> String {
         let seconds = date.timeIntervalSince1970
         let whole = seconds.rounded(.down)
+        return format(wholeSeconds: whole, milliseconds: milliseconds ? min(999, Int(((seconds - whole) * 1000).rounded())) : nil)
+    }
+
+    /// The same, from whole seconds since 1970 and the milliseconds to write (0...999), for
+    /// callers that round the fraction their own way.
+    public static func format(wholeSeconds whole: Double, milliseconds millis: Int?) -> String {
         var t = time_t(whole)
         var tm = tm()
         gmtime_r(&t, &tm)
         let year = Int(tm.tm_year) + 1900
-        let millis = milliseconds ? min(999, Int(((seconds - whole) * 1000).rounded())) : nil
         // At least four digits of year, as RFC 3339 wants; a year past 9999 keeps all of its
         // digits, and one before year 0 its sign (written as it always was).
         return String(unsafeUninitializedCapacity: 48) { out in
