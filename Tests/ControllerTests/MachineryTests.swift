@@ -8,6 +8,25 @@ import Testing
 @testable import Controller
 
 @Suite(.serialized) struct InformerTests {
+    /// Events before the earliest wait pass the waiters by; each wait ends at its own version.
+    @Test func waitsEndInResourceVersionOrder() {
+        var s = Informer.State()
+        let five = s.addWaiter(for: 5)
+        let ten = s.addWaiter(for: 10)
+        #expect(s.advance(to: 3).isEmpty && s.earliestWait == 5)
+        _ = s.advance(to: 7)
+        #expect(s.waiters[five]?.slot.isSettled == true)
+        #expect(s.waiters[ten]?.slot.isSettled == false)
+        #expect(s.earliestWait == 10)
+        _ = s.advance(to: 9)
+        #expect(s.waiters[ten]?.slot.isSettled == false)
+        let twelve = s.addWaiter(for: 12)
+        _ = s.advance(to: 10)
+        #expect(s.waiters[ten]?.slot.isSettled == true)
+        #expect(s.waiters[twelve]?.slot.isSettled == false)
+        #expect(s.earliestWait == 12)
+    }
+
     @Test func listsWatchesAndIndexes() async throws {
         let t = try TestStore()
         defer { t.remove() }

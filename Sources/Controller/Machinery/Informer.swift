@@ -44,20 +44,37 @@ public final class Informer: Service, Sendable {
         var handlers: [Handler] = []
         var waiters: [Int: Waiter] = [:]
         var nextWaiter = 0
+        /// No waiter waits for less (a lower bound once waits end early): events before it need
+        /// not look at the waiters, of which there can be dozens, on every event.
+        var earliestWait = Int64.max
+
+        mutating func addWaiter(for resourceVersion: Int64) -> Int {
+            let id = nextWaiter
+            nextWaiter += 1
+            waiters[id] = Waiter(resourceVersion: resourceVersion)
+            earliestWait = min(earliestWait, resourceVersion)
+            return id
+        }
 
         /// Records progress and hands back the waiters it satisfied, to resume outside the lock.
         mutating func advance(to resourceVersion: Int64) -> [CheckedContinuation<Bool, Never>] {
             guard resourceVersion > seenResourceVersion else { return [] }
             seenResourceVersion = resourceVersion
-            guard !waiters.isEmpty else { return [] }
+            guard !waiters.isEmpty, resourceVersion >= earliestWait else { return [] }
             var ready: [CheckedContinuation<Bool, Never>] = []
-            for (id, waiter) in waiters where waiter.resourceVersion <= resourceVersion && !waiter.slot.isSettled {
+            var earliest = Int64.max
+            for (id, waiter) in waiters where !waiter.slot.isSettled {
+                guard waiter.resourceVersion <= resourceVersion else {
+                    earliest = min(earliest, waiter.resourceVersion)
+                    continue
+                }
                 // A waiter not registered yet keeps its outcome, and is removed as it registers.
                 if let c = waiters[id]?.slot.settle(.success(true)) {
                     waiters[id] = nil
                     ready.append(c)
                 }
             }
+            earliestWait = earliest
             return ready
         }
     }
@@ -137,10 +154,7 @@ public final class Informer: Service, Sendable {
         // Resumed by the event that gets there, not polled: dozens of reconcilers wait at once.
         let id: Int? = state.withLock { s in
             guard s.seenResourceVersion < resourceVersion else { return nil }
-            let id = s.nextWaiter
-            s.nextWaiter += 1
-            s.waiters[id] = Waiter(resourceVersion: resourceVersion)
-            return id
+            return s.addWaiter(for: resourceVersion)
         }
         guard let id else { return true }
         let timer = Task { [weak self] in
