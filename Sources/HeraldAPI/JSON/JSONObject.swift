@@ -23,6 +23,8 @@ public struct JSONObject: Sendable {
         guard !Self.isStrictlyAscending(members) else { return }
         // Stable, so that among equal keys the last one given stays last.
         members.sort { $0.key < $1.key }
+        // Literals are rarely in key order, but almost never repeat a key: keep the sorted array.
+        guard zip(members, members.dropFirst()).contains(where: { $0.key == $1.key }) else { return }
         var kept: [Element] = []
         kept.reserveCapacity(members.count)
         for member in members {
