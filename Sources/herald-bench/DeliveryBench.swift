@@ -54,6 +54,8 @@ struct DeliveryBench: AsyncParsableCommand {
             say("note: PostgreSQL's CPU is not counted (HERALD_TEST_POSTGRES_DIR unset)")
         }
 
+        say(String(format: "machine: CPU probe %.3f s (fixed single-core work; lower is faster)", CPUProbe.seconds()))
+
         let job = WorkersBench.sampleJob().encoded()
         let ceiling = try await BrokerCeiling.measure(url: brokerURL, count: total, body: job)
         say(
