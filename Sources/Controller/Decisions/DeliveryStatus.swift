@@ -99,24 +99,23 @@ public struct DeliveryStatus: Sendable, Hashable {
     }
 
     public var json: JSON {
-        // Listed in key order, so the object is built without sorting or inserting (every
+        // Appended in key order, so the object is built without sorting or inserting (every
         // status write builds one); `other` holds none of these keys, and goes first.
-        let modelled: [(String, JSON?)] = [
-            ("attempts", .int(Int64(attempts))),
-            ("failedTime", failedTime.map { .string(PreciseTime.format($0)) }),
-            ("heldBack", heldBack > 0 ? .int(Int64(heldBack)) : nil),
-            ("lastAttemptTime", lastAttemptTime.map { .string(PreciseTime.format($0)) }),
-            ("lastError", lastError?.json),
-            ("nextAttemptTime", nextAttemptTime.map { .string(PreciseTime.format($0)) }),
-            ("phase", .string(phase.rawValue)),
-            ("providerMessageID", providerMessageID.map(JSON.string)),
-            ("queuedTime", queuedTime.map { .string(PreciseTime.format($0)) }),
-            ("reason", reason.map(JSON.string)),
-            ("renderedDigest", renderedDigest.map(JSON.string)),
-        ]
-        let present = modelled.lazy.compactMap { key, value in value.map { (key, $0) } }
-        if other.isEmpty { return .object(JSONObject(unsorted: present)) }
-        return .object(JSONObject(unsorted: other.map { ($0.key, $0.value) } + present))
+        var members: [(String, JSON)] = []
+        members.reserveCapacity(other.count + 11)
+        for (key, value) in other { members.append((key, value)) }
+        members.append(("attempts", .int(Int64(attempts))))
+        if let failedTime { members.append(("failedTime", .string(PreciseTime.format(failedTime)))) }
+        if heldBack > 0 { members.append(("heldBack", .int(Int64(heldBack)))) }
+        if let lastAttemptTime { members.append(("lastAttemptTime", .string(PreciseTime.format(lastAttemptTime)))) }
+        if let lastError { members.append(("lastError", lastError.json)) }
+        if let nextAttemptTime { members.append(("nextAttemptTime", .string(PreciseTime.format(nextAttemptTime)))) }
+        members.append(("phase", .string(phase.rawValue)))
+        if let providerMessageID { members.append(("providerMessageID", .string(providerMessageID))) }
+        if let queuedTime { members.append(("queuedTime", .string(PreciseTime.format(queuedTime)))) }
+        if let reason { members.append(("reason", .string(reason))) }
+        if let renderedDigest { members.append(("renderedDigest", .string(renderedDigest))) }
+        return .object(JSONObject(unsorted: members))
     }
 }
 
