@@ -117,10 +117,16 @@ public struct NotificationPlanner: Sendable {
             var redrives: [RedrivePlanner.Decision] = []
             for target in targets {
                 for channel in channels {
+                    // Each name is asked for up to three times below; a plan names every pair.
+                    var names: [String] = []
                     func name(_ redrive: Int) -> String {
-                        DeliveryName.make(
-                            notification: n.name, recipientID: target.id, channel: channel.name, round: round.number,
-                            redrive: redrive)
+                        while names.count <= redrive {
+                            names.append(
+                                DeliveryName.make(
+                                    notification: n.name, recipientID: target.id, channel: channel.name, round: round.number,
+                                    redrive: names.count))
+                        }
+                        return names[redrive]
                     }
                     // The pair's chain: the original delivery, then each redrive that replaced it.
                     var chain: [Resource] = []
