@@ -21,8 +21,24 @@ final class MemoizedTemplateChecker: TemplateChecker {
     }
 
     func problems(content: JSON, variables: JSON, channelTypes: [String]) -> [TemplateProblem] {
-        answers.value(for: Question(content: content, variables: variables, channelTypes: channelTypes)) {
+        answers.value(for: Question(content: content, variables: Self.shape(of: variables), channelTypes: channelTypes)) {
             base.problems(content: content, variables: variables, channelTypes: channelTypes)
+        }
+    }
+
+    /// The part of the variables an answer can depend on. Notifications sharing a Template
+    /// usually differ in their variables' text alone (a name, a link), and a remembered answer
+    /// was then of no use: each Notification's first plan rendered its template again. A string
+    /// matters to rendering only by being empty or not: that is its truthiness in a section,
+    /// and Mustache's string transforms (`empty`, `capitalized`, `lowercased`, `uppercased`,
+    /// `reversed`) keep it, while the answer names missing variables, never values. Keys,
+    /// structure and every other value (numbers meet `even`, `odd`, `equalzero`) stay as given.
+    static func shape(of variables: JSON) -> JSON {
+        switch variables {
+        case .string(let s): return s.isEmpty ? variables : .string("x")
+        case .array(let a): return .array(a.map(shape(of:)))
+        case .object(let o): return .object(o.mapValues(shape(of:)))
+        case .null, .bool, .int, .double: return variables
         }
     }
 
