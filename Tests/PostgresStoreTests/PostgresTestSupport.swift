@@ -123,6 +123,18 @@ enum PostgresTestEnvironment {
         return out
     }
 
+    /// Every row of `sql`, run with `schema` first on the search path, each cell as text.
+    static func query(schema: String, _ sql: String) async throws -> [[String]] {
+        var out: [[String]] = []
+        try await withAdminConnection { connection, logger in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \(schema)"), logger: logger)
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                out.append(try row.map { try $0.decode(String?.self) ?? "" })
+            }
+        }
+        return out
+    }
+
     private static func withAdminConnection(_ body: (PostgresConnection, Logger) async throws -> Void) async throws {
         guard let url else { return }
         var config = try PostgresStoreConfiguration(url: url)

@@ -76,6 +76,7 @@ public final class PostgresStore: Store, Service {
                     await withDiscardingTaskGroup { inner in
                         inner.addTask { await self.feed.run() }
                         inner.addTask { await self.compactPeriodically() }
+                        inner.addTask { await self.analyzeUntilAnalyzed() }
                     }
                 }
             }

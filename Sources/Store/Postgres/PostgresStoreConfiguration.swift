@@ -27,6 +27,8 @@ public struct PostgresStoreConfiguration: Sendable {
     public var operationTimeout: Swift.Duration = .seconds(5)
     /// How often old log entries are deleted; the window itself is enforced on every resume.
     public var compactionInterval: Swift.Duration = .seconds(10)
+    /// How often a store checks whether a new `objects` table has planner statistics yet.
+    public var statisticsCheckInterval: Swift.Duration = .seconds(2)
     /// A slow re-read of the log in case a notification never comes; NOTIFY is the primary path.
     public var safetyPollInterval: Swift.Duration = .seconds(10)
     /// Writes committed in one transaction at most.
