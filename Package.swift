@@ -176,7 +176,7 @@ let package = Package(
             name: "ControllerTests",
             dependencies: [
                 // herald: the end-to-end tests run its worker role (JobWorker) in process.
-                "Controller", "Store", "HeraldAPI", "Broker", "Workers", "herald",
+                "Controller", "Store", "HeraldAPI", "Broker", "Workers", "herald", "APIServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

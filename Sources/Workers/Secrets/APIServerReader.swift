@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// Reads one object from the API server the way a worker may: a GET with the worker's bearer
-/// token. Workers never write, so this is all they need from it.
+/// Reads from the API server the way a worker may: GETs and label-selected lists with the
+/// worker's bearer token. Workers never write, so this is all they need from it.
 public struct APIServerReader: Sendable {
     public let baseURL: String
     let bearerToken: String?
@@ -27,6 +27,21 @@ public struct APIServerReader: Sendable {
         let response = try await client.execute(request, timeout: .seconds(5))
         return (Int(response.status.code), try await response.body.collect(upTo: 4 << 20))
     }
+
+    /// `GET /apis/herald.dev/v1alpha1/namespaces/{namespace}/{plural}?labelSelector=…`: the
+    /// status code and the body (a list).
+    public func list(namespace: String, plural: String, labelSelector: String) async throws -> (status: Int, body: ByteBuffer) {
+        let query = labelSelector.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? labelSelector
+        let path = "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/\(plural)?labelSelector=\(query)"
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "Accept", value: "application/json")
+        if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
+        let response = try await client.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), try await response.body.collect(upTo: 64 << 20))
+    }
+
+    /// Unreserved characters only: a selector's spaces, commas, parentheses and `=` are escaped.
+    static let queryValueAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     static func escape(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s
