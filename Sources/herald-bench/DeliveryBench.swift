@@ -129,14 +129,25 @@ struct DeliveryBench: AsyncParsableCommand {
         if !skipRetryVariant {
             try await stack.waitQuiet(timeout: 60)
             let before = try await api.sinkStats(stack.failFirstSink.url)
+            let retryCPU0 = stack.cpu()
+            let retryRV0 = writes?.revision()
             let retried = try await self.burst(
                 api, namespace: ns, prefix: "r", count: notifications, channel: "hook503", group: "burst", expected: total)
+            let retryCPU = stack.cpu().minus(retryCPU0)
             let after = try await api.sinkStats(stack.failFirstSink.url)
             say(
                 String(
                     format:
                         "503-first variant (1 s backoff): %d deliveries in %.2f s → %.0f deliveries/s; sink saw %d requests; apply→Delivered %@",
                     total, retried.seconds, Double(total) / retried.seconds, after.requests - before.requests, retried.latencies.summary))
+            say(
+                String(
+                    format: "  CPU per delivery (2 attempts each): %.3f ms  (%@)", retryCPU.total * 1000 / Double(total),
+                    retryCPU.breakdown(per: total)))
+            try await stack.waitQuiet(timeout: 60)
+            if let writes, let retryRV0, let summary = writes.summary(since: retryRV0, deliveries: total) {
+                say("  store writes:                \(summary)")
+            }
         }
     }
 
