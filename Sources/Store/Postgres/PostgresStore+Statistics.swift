@@ -43,22 +43,11 @@ extension PostgresStore {
             }
             if analyzed { return true }
             guard rows >= minimumRows else { return false }
-            // ANALYZE may run in a transaction, so the lock is the transaction's and goes with it.
-            try await c.query("BEGIN", logger: self.logger)
-            do {
-                var locked = false
-                for try await got in try await c.query("SELECT pg_try_advisory_xact_lock(hashtext(\(lockName)))", logger: self.logger)
-                    .decode(Bool.self)
-                {
-                    locked = got
-                }
-                if locked { try await c.query("ANALYZE objects", logger: self.logger) }
-                try await c.query("COMMIT", logger: self.logger)
-                guard locked else { return false }
-            } catch {
-                _ = try? await c.query("ROLLBACK", logger: self.logger)
-                throw error
+            // ANALYZE may run in a transaction, so the lock can be the transaction's.
+            let ran = try await Self.ifFirst(lockName, on: c, logger: self.logger) {
+                try await c.query("ANALYZE objects", logger: self.logger)
             }
+            guard ran else { return false }
             self.logger.info("analyzed the new objects table for the query planner", metadata: ["rows": "\(rows)"])
             return true
         }

@@ -20,24 +20,26 @@ public struct APIServerReader: Sendable {
 
     /// `GET /apis/herald.dev/v1alpha1/namespaces/{namespace}/{plural}/{name}`: the status code and body.
     public func get(namespace: String, plural: String, name: String) async throws -> (status: Int, body: ByteBuffer) {
-        let path = "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/\(plural)/\(Self.escape(name))"
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.headers.add(name: "Accept", value: "application/json")
-        if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
-        let response = try await client.execute(request, timeout: .seconds(5))
-        return (Int(response.status.code), try await response.body.collect(upTo: 4 << 20))
+        try await fetch(
+            "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/\(plural)/\(Self.escape(name))", timeout: .seconds(5),
+            upTo: 4 << 20)
     }
 
     /// `GET /apis/herald.dev/v1alpha1/namespaces/{namespace}/{plural}?labelSelector=…`: the
     /// status code and the body (a list).
     public func list(namespace: String, plural: String, labelSelector: String) async throws -> (status: Int, body: ByteBuffer) {
         let query = labelSelector.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? labelSelector
-        let path = "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/\(plural)?labelSelector=\(query)"
+        return try await fetch(
+            "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/\(plural)?labelSelector=\(query)", timeout: .seconds(10),
+            upTo: 64 << 20)
+    }
+
+    private func fetch(_ path: String, timeout: TimeAmount, upTo limit: Int) async throws -> (status: Int, body: ByteBuffer) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.headers.add(name: "Accept", value: "application/json")
         if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
-        let response = try await client.execute(request, timeout: .seconds(10))
-        return (Int(response.status.code), try await response.body.collect(upTo: 64 << 20))
+        let response = try await client.execute(request, timeout: timeout)
+        return (Int(response.status.code), try await response.body.collect(upTo: limit))
     }
 
     /// Unreserved characters only: a selector's spaces, commas, parentheses and `=` are escaped.
