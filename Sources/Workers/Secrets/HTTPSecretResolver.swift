@@ -29,7 +29,7 @@ public final class HTTPSecretResolver: SecretResolver {
 
     public func secret(namespace: String, name: String) async throws(SecretError) -> SecretData {
         try await cache.secret(namespace: namespace, name: name) { () async throws(SecretError) in
-            try await fetch(namespace: namespace, name: name)
+            try await self.fetch(namespace: namespace, name: name)
         }
     }
 
