@@ -29,9 +29,9 @@ final class MemoizedTemplateChecker: TemplateChecker {
     /// The part of the variables an answer can depend on. Notifications sharing a Template
     /// usually differ in their variables' text alone (a name, a link), and a remembered answer
     /// was then of no use: each Notification's first plan rendered its template again. A string
-    /// matters to rendering only by being empty or not: that is its truthiness in a section,
-    /// and Mustache's string transforms (`empty`, `capitalized`, `lowercased`, `uppercased`,
-    /// `reversed`) keep it, while the answer names missing variables, never values. Keys,
+    /// can change the answer only by being empty or not (a section's truthiness, the `empty`
+    /// transform; the other string transforms, `capitalized`, `lowercased`, `uppercased` and
+    /// `reversed`, keep it), and the answer names missing variables, never values. Keys,
     /// structure and every other value (numbers meet `even`, `odd`, `equalzero`) stay as given.
     static func shape(of variables: JSON) -> JSON {
         switch variables {
