@@ -64,12 +64,12 @@ struct StoreDelayedJobCheck: DelayedJobCheck {
 struct HTTPDelayedJobCheck: DelayedJobCheck {
     /// The two reads the check makes of Deliveries (status code and body): the API server's.
     struct Reads: Sendable {
-        var list: @Sendable (_ namespace: String, _ labelSelector: String) async throws -> (Int, ByteBuffer)
+        var list: @Sendable (_ namespace: String, _ labelSelector: String, _ limit: Int) async throws -> (Int, ByteBuffer)
         var get: @Sendable (_ namespace: String, _ name: String) async throws -> (Int, ByteBuffer)
 
         static func api(_ api: APIServerReader) -> Reads {
             Reads(
-                list: { try await api.list(namespace: $0, plural: "deliveries", labelSelector: $1) },
+                list: { try await api.list(namespace: $0, plural: "deliveries", labelSelector: $1, limit: $2) },
                 get: { try await api.get(namespace: $0, plural: "deliveries", name: $1) })
         }
     }
@@ -78,6 +78,11 @@ struct HTTPDelayedJobCheck: DelayedJobCheck {
 
     /// Notifications named in one list request, so its URL and its answer stay small.
     static let notificationsPerList = 32
+
+    /// Deliveries one list may bring per job it answers (plus a few): a Notification to thousands
+    /// of recipients must not make a handful of retries fetch all of its Deliveries. What a cut
+    /// list leaves out is read by name.
+    static func listLimit(jobs: Int) -> Int { 8 * jobs + 64 }
 
     init(api: APIServerReader, maxBatch: Int = 512) {
         self.init(reads: .api(api), maxBatch: maxBatch)
@@ -98,8 +103,11 @@ struct HTTPDelayedJobCheck: DelayedJobCheck {
         var listed: [String: [String: Resource]] = [:]
         for (namespace, notifications) in listable(jobs) {
             for start in stride(from: 0, to: notifications.count, by: notificationsPerList) {
-                let chunk = notifications[start..<min(notifications.count, start + notificationsPerList)]
-                guard let items = await list(namespace: namespace, notifications: Array(chunk), reads: reads) else { continue }
+                let chunk = Array(notifications[start..<min(notifications.count, start + notificationsPerList)])
+                let named = Set(chunk)
+                let asking = jobs.count { $0.namespace == namespace && named.contains($0.notification) }
+                guard let items = await list(namespace: namespace, notifications: chunk, limit: listLimit(jobs: asking), reads: reads)
+                else { continue }
                 listed[namespace, default: [:]].merge(items) { a, _ in a }
             }
         }
@@ -133,9 +141,9 @@ struct HTTPDelayedJobCheck: DelayedJobCheck {
     }
 
     /// The Deliveries of these Notifications by name; nil when the list cannot be had.
-    static func list(namespace: String, notifications: [String], reads: Reads) async -> [String: Resource]? {
+    static func list(namespace: String, notifications: [String], limit: Int, reads: Reads) async -> [String: Resource]? {
         let selector = "\(NotificationPlanner.notificationLabel) in (\(notifications.joined(separator: ",")))"
-        guard let (status, body) = try? await reads.list(namespace, selector),
+        guard let (status, body) = try? await reads.list(namespace, selector, limit),
             status == 200, let items = (try? JSON.parse(body.readableBytesView))?["items"]?.arrayValue
         else { return nil }
         var byName: [String: Resource] = [:]

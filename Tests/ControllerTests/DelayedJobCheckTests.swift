@@ -84,6 +84,17 @@ import Workers
         jobs.append((job("n1-gone", notification: "n1", uid: "uid-gone", attempt: 2), false))
         jobs.append((job("n2-d1", notification: "n2", uid: jobs[11].0.deliveryUID, attempt: 1), false))
 
+        // A Notification with 300 Deliveries and 2 jobs: its list is cut at the limit, and the
+        // job whose Delivery falls outside the cut is read by name.
+        var big: [DeliveryJob] = []
+        for d in 0..<300 {
+            let name = "big-d\(String(d + 1000))"
+            var r = Resource(apiVersion: "herald.dev/v1alpha1", kind: "Delivery", namespace: "default", name: name)
+            r.labels = [NotificationPlanner.notificationLabel: "big"]
+            r.status = ["phase": "Retrying", "attempts": 2]
+            let created = try await t.store.create(r, options: WriteOptions(keepStatus: true))
+            if d == 0 || d == 299 { big.append(job(name, notification: "big", uid: created.uid, attempt: 2)) }
+        }
         let server = APIServer(store: t.store, configuration: .init(host: "127.0.0.1", port: 0), logger: Logger(label: "test"))
         let port = Locked<Int>(0)
         let app = server.application { p in port.withLock { $0 = p } }
@@ -94,9 +105,9 @@ import Workers
             let (lists, gets) = (Locked(0), Locked(0))
             let check = HTTPDelayedJobCheck(
                 reads: .init(
-                    list: { namespace, selector in
+                    list: { namespace, selector, limit in
                         lists.withLock { $0 += 1 }
-                        return try await api.list(namespace, selector)
+                        return try await api.list(namespace, selector, limit)
                     },
                     get: { namespace, name in
                         gets.withLock { $0 += 1 }
@@ -115,6 +126,17 @@ import Workers
             // name for just the two Deliveries no list holds.
             #expect((1...4).contains(lists.withLock { $0 }))
             #expect(gets.withLock { $0 } == 2)
+
+            // The big Notification's two jobs: the list stops at 80 of its 300 Deliveries, so the
+            // last one by name is read by name.
+            let listsBefore = lists.withLock { $0 }
+            let (firstJob, lastJob) = (big[0], big[1])
+            async let first = check.isStillWanted(firstJob)
+            async let last = check.isStillWanted(lastJob)
+            let (a, b) = await (first, last)
+            #expect(a && b)
+            #expect((1...2).contains(lists.withLock { $0 } - listsBefore))
+            #expect(gets.withLock { $0 } == 3)
             group.cancelAll()
         }
     }

@@ -25,13 +25,15 @@ public struct APIServerReader: Sendable {
             upTo: 4 << 20)
     }
 
-    /// `GET /apis/herald.dev/v1alpha1/namespaces/{namespace}/{plural}?labelSelector=…`: the
-    /// status code and the body (a list).
-    public func list(namespace: String, plural: String, labelSelector: String) async throws -> (status: Int, body: ByteBuffer) {
+    /// `GET /apis/herald.dev/v1alpha1/namespaces/{namespace}/{plural}?labelSelector=…&limit=…`: the
+    /// status code and the body (a list; its `metadata.continue` is set when more matched).
+    public func list(namespace: String, plural: String, labelSelector: String, limit: Int) async throws -> (
+        status: Int, body: ByteBuffer
+    ) {
         let query = labelSelector.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? labelSelector
         return try await fetch(
-            "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/\(plural)?labelSelector=\(query)", timeout: .seconds(10),
-            upTo: 64 << 20)
+            "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/\(plural)?labelSelector=\(query)&limit=\(limit)",
+            timeout: .seconds(10), upTo: 64 << 20)
     }
 
     private func fetch(_ path: String, timeout: TimeAmount, upTo limit: Int) async throws -> (status: Int, body: ByteBuffer) {
