@@ -45,10 +45,7 @@ public struct TwilioDriver: ChannelDriver {
 
     /// application/x-www-form-urlencoded, escaping everything but unreserved characters.
     static func formEncode(_ pairs: [(String, String)]) -> String {
-        // ASCII only: CharacterSet.alphanumerics would let non-ASCII letters through unescaped.
-        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        func esc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
-        return pairs.map { esc($0.0) + "=" + esc($0.1) }.joined(separator: "&")
+        pairs.map { PercentEncoding.escape($0.0) + "=" + PercentEncoding.escape($0.1) }.joined(separator: "&")
     }
 }
 

@@ -30,7 +30,7 @@ public struct APIServerReader: Sendable {
     public func list(namespace: String, plural: String, labelSelector: String, limit: Int) async throws -> (
         status: Int, body: ByteBuffer
     ) {
-        let query = labelSelector.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? labelSelector
+        let query = PercentEncoding.escape(labelSelector)
         return try await fetch(
             "/apis/herald.dev/v1alpha1/namespaces/\(Self.escape(namespace))/\(plural)?labelSelector=\(query)&limit=\(limit)",
             timeout: .seconds(10), upTo: 64 << 20)
@@ -43,9 +43,6 @@ public struct APIServerReader: Sendable {
         let response = try await client.execute(request, timeout: timeout)
         return (Int(response.status.code), try await response.body.collect(upTo: limit))
     }
-
-    /// Unreserved characters only: a selector's spaces, commas, parentheses and `=` are escaped.
-    static let queryValueAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     static func escape(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s
