@@ -103,10 +103,11 @@ struct HTTPDelayedJobCheck: DelayedJobCheck {
         var listed: [String: [String: Resource]] = [:]
         for (namespace, notifications) in listable(jobs) {
             for start in stride(from: 0, to: notifications.count, by: notificationsPerList) {
-                let chunk = Array(notifications[start..<min(notifications.count, start + notificationsPerList)])
-                let named = Set(chunk)
-                let asking = jobs.count { $0.namespace == namespace && named.contains($0.notification) }
-                guard let items = await list(namespace: namespace, notifications: chunk, limit: listLimit(jobs: asking), reads: reads)
+                let chunk = notifications[start..<min(notifications.count, start + notificationsPerList)]
+                let asking = chunk.reduce(0) { $0 + $1.jobs }
+                guard
+                    let items = await list(
+                        namespace: namespace, notifications: chunk.map(\.name), limit: listLimit(jobs: asking), reads: reads)
                 else { continue }
                 listed[namespace, default: [:]].merge(items) { a, _ in a }
             }
@@ -127,15 +128,22 @@ struct HTTPDelayedJobCheck: DelayedJobCheck {
         return answers.map { $0 ?? true }
     }
 
-    /// Notification names per namespace, each once, in the order first asked; names that cannot
-    /// be a label value (longer than 63 characters) are left to reads by name.
-    static func listable(_ jobs: [DeliveryJob]) -> [(String, [String])] {
+    /// Notification names per namespace, each once, in the order first asked, with how many of
+    /// the jobs belong to each; names that cannot be a label value (longer than 63 characters)
+    /// are left to reads by name.
+    static func listable(_ jobs: [DeliveryJob]) -> [(String, [(name: String, jobs: Int)])] {
         var order: [String] = []
-        var names: [String: [String]] = [:]
-        var seen = Set<String>()
-        for job in jobs where job.notification.utf8.count <= 63 && seen.insert(job.namespace + "/" + job.notification).inserted {
+        var names: [String: [(name: String, jobs: Int)]] = [:]
+        var position: [String: Int] = [:]
+        for job in jobs where job.notification.utf8.count <= 63 {
+            let key = job.namespace + "/" + job.notification
+            if let i = position[key] {
+                names[job.namespace]?[i].jobs += 1
+                continue
+            }
             if names[job.namespace] == nil { order.append(job.namespace) }
-            names[job.namespace, default: []].append(job.notification)
+            position[key] = names[job.namespace, default: []].count
+            names[job.namespace, default: []].append((job.notification, 1))
         }
         return order.map { ($0, names[$0] ?? []) }
     }
