@@ -130,6 +130,27 @@ extension PostgresTests {
             }
         }
 
+        /// A server's own commits reach its watches as written: its log reader fetches only the
+        /// other server's rows (it used to fetch its own back when PostgreSQL's NOTIFY came first).
+        @Test func aServerReadsOnlyOtherServersCommitsFromTheLog() async throws {
+            try await PostgresTestEnvironment.withTwoServers { _, a, b in
+                let start = try await a.currentResourceVersion()
+                let readBefore = a.logRowsRead
+                let onA = try await a.watchAll(after: start)
+                let rounds = 20
+                for i in 0..<rounds {
+                    _ = try await a.create(StoreContract.notification("mine-\(i)", namespace: "own"))
+                    _ = try await b.create(StoreContract.notification("theirs-\(i)", namespace: "own"))
+                    var mine = try await a.get(ObjectKey(kind: "Notification", namespace: "own", name: "mine-\(i)"))
+                    mine.labels = ["round": "\(i)"]
+                    _ = try await a.update(mine)
+                }
+                let seen = try await collect(onA, count: 3 * rounds)
+                #expect(seen.map(\.resourceVersion) == Array((start + 1)...(start + Int64(3 * rounds))))
+                #expect(a.logRowsRead - readBefore == rounds)
+            }
+        }
+
         @Test func selectorsAndPaginationRunInSQL() async throws {
             try await PostgresTestEnvironment.withStore { store in
                 for i in 0..<30 {

@@ -18,11 +18,19 @@ final class PostgresLogFeed: Sendable {
     struct State {
         var hub: WatchHub?
         var lastPublished: Int64 = 0
+        /// This process's own commits that came before an earlier rv was published, in rv order:
+        /// the reader reads only the gap below them and publishes these as they were written,
+        /// instead of fetching their bodies back from the log.
+        var waiting: [StoreEvent] = []
+        /// The rvs of this process's commit under way: nobody else can commit past them before it
+        /// ends (it holds the revision row), so the reader stops below them.
+        var committing: ClosedRange<Int64>?
         /// Whether the listener connection is up: the store's cheapest sign that PostgreSQL answers.
         var connected = false
     }
 
     let state = Mutex(State())
+    let rowsRead = Atomic<Int>(0)
     /// Wakes the reader; wake-ups coalesce while it reads, since one read covers them all.
     let wake = WakeSignal()
     let watchers = WatchRegistry()
@@ -35,6 +43,9 @@ final class PostgresLogFeed: Sendable {
     let held: @Sendable (ObjectKey, Int64) -> Resource?
     let connect: @Sendable () async throws -> PostgresConnection
     static let pageSize = 1000
+    /// Own commits kept while the reader is behind; past this (the listener is down), they are
+    /// dropped and read from the log like everyone else's when it is back.
+    static let maxWaiting = 20_000
 
     init(
         window: Int, channel: String, safetyPoll: Swift.Duration, readTimeout: Swift.Duration, logger: Logger,
@@ -62,10 +73,30 @@ final class PostgresLogFeed: Sendable {
 
     var isConnected: Bool { state.withLock { $0.connected } }
 
+    /// The rvs of a commit about to be sent; `offer` or `abandonCommit` follows.
+    func committing(_ events: [StoreEvent]) {
+        guard let first = events.first?.resourceVersion, let last = events.last?.resourceVersion else { return }
+        state.withLock { $0.committing = first...last }
+    }
+
+    /// The commit under way failed or may have: its rows, if any, are read from the log.
+    func abandonCommit() {
+        state.withLock { $0.committing = nil }
+        wake.fire()
+    }
+
     /// This process's own commits: published at once when nothing is missing before them,
-    /// otherwise left to the reader, which will find them in the log.
+    /// otherwise kept until the reader has published what comes before.
     func offer(_ events: [StoreEvent]) {
-        if !publishInOrder(events) { wake.fire() }
+        let caughtUp = state.withLock { s in
+            s.committing = nil
+            let inOrder = (s.waiting.last?.resourceVersion ?? .min) < (events.first?.resourceVersion ?? .max)
+            s.waiting.append(contentsOf: events)
+            if !inOrder { s.waiting.sort { $0.resourceVersion < $1.resourceVersion } }
+            if s.waiting.count > Self.maxWaiting { s.waiting.removeAll() }
+            return Self.publishWaiting(&s)
+        }
+        if !caughtUp { wake.fire() }
     }
 
     /// Publishes the events not yet published; false when an earlier event is still missing.
@@ -80,6 +111,25 @@ final class PostgresLogFeed: Sendable {
             s.lastPublished = last.resourceVersion
             return true
         }
+    }
+
+    /// Publishes the run of waiting own commits that comes next; false while some still wait
+    /// for an earlier rv.
+    private static func publishWaiting(_ s: inout State) -> Bool {
+        guard let hub = s.hub else {
+            s.waiting.removeAll()
+            return true
+        }
+        let stale = s.waiting.prefix { $0.resourceVersion <= s.lastPublished }.count
+        s.waiting.removeFirst(stale)
+        var next = 0
+        while next < s.waiting.count, s.waiting[next].resourceVersion == s.lastPublished + Int64(next) + 1 { next += 1 }
+        if next > 0 {
+            hub.publish(Array(s.waiting[..<next]))
+            s.lastPublished = s.waiting[next - 1].resourceVersion
+            s.waiting.removeFirst(next)
+        }
+        return s.waiting.isEmpty
     }
 
     /// Follows the log until cancelled, reconnecting with backoff.
@@ -155,18 +205,29 @@ final class PostgresLogFeed: Sendable {
     /// Reads and publishes everything after the last published rv.
     func catchUp(_ connection: PostgresConnection) async throws {
         while true {
-            let from = state.withLock { $0.lastPublished }
-            // This process's own commits come back here when another's were not read yet when
-            // they were offered; their objects are taken as written, not parsed again.
-            let events = try await PostgresRows.logPage(connection, after: from, logger: logger, held: held)
-            guard let first = events.first else { return }
+            let (from, ownNext) = state.withLock { s in
+                _ = Self.publishWaiting(&s)
+                let own = [s.waiting.first?.resourceVersion, s.committing?.lowerBound].compactMap { $0 }.min()
+                return (s.lastPublished, own)
+            }
+            // Commits hold the revision row until they end, so every rv below one of ours is
+            // committed and readable: only that gap is read while ours wait or commit.
+            if let ownNext, ownNext <= from + 1 { return }
+            let events = try await PostgresRows.logPage(
+                connection, after: from, through: ownNext.map { $0 - 1 }, logger: logger, held: held)
+            rowsRead.add(events.count, ordering: .relaxed)
+            guard let first = events.first else {
+                // Nothing below our own commit: the log lost it (compacted while we were behind).
+                if let ownNext { try await restart(connection, lostAfter: from, oldest: ownNext - 1) }
+                return
+            }
             if first.resourceVersion != from + 1 {
                 // Commits are serialized on the revision row, so a hole means compaction removed it.
                 try await restart(connection, lostAfter: from, oldest: first.resourceVersion - 1)
                 return
             }
             publishInOrder(events)
-            if events.count < Self.pageSize { return }
+            if events.count < Self.pageSize && ownNext == nil { return }
         }
     }
 
@@ -179,6 +240,7 @@ final class PostgresLogFeed: Sendable {
             let old = s.hub
             s.hub = WatchHub(startingAt: current, capacity: window)
             s.lastPublished = current
+            s.waiting.removeAll()
             return old
         }
         logger.warning(

@@ -43,6 +43,8 @@ extension PostgresStore {
             feed.offer(outcome.events)
             return outcome.results
         } catch {
+            // Whether or not it committed, the reader finds out from the log.
+            feed.abandonCommit()
             let failure = PostgresFailure.storeError(error, while: "committing writes")
             return batch.map { _ in .failure(failure) }
         }

@@ -56,7 +56,8 @@ public final class PostgresStore: Store, Service {
             try await PostgresConnection.connect(
                 configuration: try Self.connectionConfiguration(configuration), id: 0, logger: listenerLogger)
         }
-        let writer = PostgresWriteBatch(kinds: kinds, channel: configuration.notifyChannel, recent: recent, logger: log)
+        let writer = PostgresWriteBatch(
+            kinds: kinds, channel: configuration.notifyChannel, recent: recent, feed: feed, logger: log)
         let executor = SerialQueueExecutor(label: "herald.store.commit")
         writes = GroupCommit(maxBatch: configuration.maxBatch, executor: executor) { [client, feed] batch in
             await Self.commit(batch, writer: writer, client: client, feed: feed, configuration: configuration, on: executor)
@@ -104,6 +105,10 @@ public final class PostgresStore: Store, Service {
     }
 
     public var isReady: Bool { lifecycle.withLock { $0.ready } }
+
+    /// Log rows this process has read back from PostgreSQL to feed its watches: other processes'
+    /// commits, never its own (those are published as written).
+    public var logRowsRead: Int { feed.rowsRead.load(ordering: .relaxed) }
 
     /// Waits until migrations ran and watches are served; throws `unavailable` after `timeout`.
     public func waitUntilReady(timeout: Swift.Duration = .seconds(30)) async throws {

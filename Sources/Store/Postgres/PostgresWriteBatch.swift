@@ -14,12 +14,16 @@ struct PostgresWriteBatch {
     let kinds: KindRegistry
     let channel: String
     let recent: RecentObjects
+    /// Told which rvs are about to commit, so this process's log reader waits for them instead of
+    /// fetching them back (the NOTIFY can reach it before COMMIT's answer reaches us).
+    let feed: PostgresLogFeed
     let logger: Logger
 
     func commit(_ c: PostgresConnection, _ batch: [StoreWrite]) async throws -> Outcome {
         try await c.query("BEGIN", logger: logger)
         do {
             let outcome = try await decideAndWrite(c, batch)
+            feed.committing(outcome.events)
             try await c.query("COMMIT", logger: logger)
             return outcome
         } catch {
