@@ -23,12 +23,15 @@ enum PostgresTestEnvironment {
         return v
     }
 
-    static func configuration(schema: String, window: Int = 50_000) throws -> PostgresStoreConfiguration {
+    static func configuration(schema: String, window: Int = 50_000, memoryWindow: Int = 10_000) throws
+        -> PostgresStoreConfiguration
+    {
         guard let url else { throw TestFailure("HERALD_TEST_POSTGRES_URL is not set") }
         var config = try PostgresStoreConfiguration(url: url)
         if config.tls == .prefer { config.tls = .disable }
         config.schema = schema
         config.watchWindow = window
+        config.memoryWindow = memoryWindow
         config.poolSize = 4
         config.operationTimeout = .seconds(3)
         return config
@@ -39,10 +42,13 @@ enum PostgresTestEnvironment {
     }
 
     /// A started store on `schema`; the caller shuts it down.
-    static func makeStore(schema: String, window: Int = 50_000, label: String = "test") async throws -> PostgresStore {
+    static func makeStore(schema: String, window: Int = 50_000, memoryWindow: Int = 10_000, label: String = "test") async throws
+        -> PostgresStore
+    {
         var logger = Logger(label: "herald.test.\(label)")
         logger.logLevel = ProcessInfo.processInfo.environment["HERALD_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
-        let store = PostgresStore(configuration: try configuration(schema: schema, window: window), logger: logger)
+        let store = PostgresStore(
+            configuration: try configuration(schema: schema, window: window, memoryWindow: memoryWindow), logger: logger)
         store.start()
         do {
             try await store.waitUntilReady(timeout: .seconds(30))

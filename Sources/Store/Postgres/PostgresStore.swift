@@ -48,7 +48,7 @@ public final class PostgresStore: Store, Service {
         let recent = RecentObjects()
         self.recent = recent
         feed = PostgresLogFeed(
-            window: configuration.watchWindow, channel: configuration.notifyChannel,
+            window: min(configuration.watchWindow, configuration.memoryWindow), channel: configuration.notifyChannel,
             safetyPoll: configuration.safetyPollInterval, readTimeout: configuration.operationTimeout, logger: log,
             held: { recent.object($0, at: $1) }
         ) {

@@ -23,7 +23,12 @@ public struct PostgresStoreConfiguration: Sendable {
     /// Tables live here when set (tests use one schema per case); `nil` uses the search_path.
     public var schema: String?
     public var poolSize = 16
+    /// Revisions the log keeps for resuming watches; older resume points get 410 Gone.
     public var watchWindow = 50_000
+    /// Of those, the newest this process keeps in memory; a resume point before them is replayed
+    /// from the log. Holding all 50,000 (object, previous state and body each) cost every API
+    /// server and controller about 200 MB, touched page by page while it filled.
+    public var memoryWindow = 10_000
     public var operationTimeout: Swift.Duration = .seconds(5)
     /// How often old log entries are deleted; the window itself is enforced on every resume.
     public var compactionInterval: Swift.Duration = .seconds(10)
@@ -75,6 +80,8 @@ public struct PostgresStoreConfiguration: Sendable {
                 poolSize = try Self.positive(item.name, value)
             case "watch_window":
                 watchWindow = try Self.positive(item.name, value)
+            case "memory_window":
+                memoryWindow = try Self.positive(item.name, value)
             case "timeout":
                 guard let seconds = Double(value), seconds > 0 else {
                     throw PostgresConfigurationError("timeout must be a positive number of seconds (got \"\(value)\")")
@@ -82,7 +89,7 @@ public struct PostgresStoreConfiguration: Sendable {
                 operationTimeout = .milliseconds(Int64(seconds * 1000))
             default:
                 throw PostgresConfigurationError(
-                    "unknown store URL parameter \"\(item.name)\": use sslmode, schema, pool_size, watch_window or timeout")
+                    "unknown store URL parameter \"\(item.name)\": use sslmode, schema, pool_size, watch_window, memory_window or timeout")
             }
         }
     }
