@@ -45,8 +45,14 @@ extension ResourceHandler {
             status: .ok, headers: [.contentType: Responses.jsonType],
             body: ResponseBody { writer in
                 defer { lines.cancel() }
-                for try await chunk in lines.cancelOnGracefulShutdown() {
-                    try await writer.write(chunk)
+                // One handler for the response rather than `cancelOnGracefulShutdown()`, which
+                // runs every chunk through an async-algorithms merge.
+                try await withGracefulShutdownHandler {
+                    for try await chunk in lines {
+                        try await writer.write(chunk)
+                    }
+                } onGracefulShutdown: {
+                    lines.finish()
                 }
                 try await writer.finish(nil)
             })

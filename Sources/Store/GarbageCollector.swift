@@ -27,11 +27,14 @@ public struct GarbageCollector: Service {
                 // The rv comes first, so a deletion during the sweep still reaches the watch.
                 let rv = try await store.currentResourceVersion()
                 try await sweep()
-                let events = try await store.watchAll(after: rv)
+                // Only deletions reach this stream: the hub drops every other event for it.
+                let events = try await store.watchAll(after: rv, prefix: [], filter: { $0.type == .deleted ? $0 : nil })
                 if failures > 0 { logger.info("garbage collector resumed", metadata: ["after": "\(failures) failures"]) }
                 failures = 0
-                for try await event in events.cancelOnGracefulShutdown() where event.type == .deleted {
-                    try await sweep()
+                try await cancelWhenGracefulShutdown {
+                    for try await _ in events {
+                        try await sweep()
+                    }
                 }
             } catch is CancellationError {
                 return

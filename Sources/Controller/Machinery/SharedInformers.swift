@@ -40,9 +40,13 @@ public struct SharedInformers: Sendable {
                 for informer in informers { listedAt.append(try await informer.relist()) }
                 failures = 0
                 let events = try await store.watchAll(after: listedAt.min() ?? 0)
-                for try await event in events.cancelOnGracefulShutdown() {
-                    for (i, informer) in informers.enumerated() where event.resourceVersion > listedAt[i] {
-                        informer.apply(event)
+                // Cancelled as a whole on shutdown: `cancelOnGracefulShutdown()` would run every
+                // event through an async-algorithms merge.
+                try await cancelWhenGracefulShutdown { [informers, listedAt] in
+                    for try await event in events {
+                        for (i, informer) in informers.enumerated() where event.resourceVersion > listedAt[i] {
+                            informer.apply(event)
+                        }
                     }
                 }
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
