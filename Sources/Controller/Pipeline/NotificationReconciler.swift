@@ -159,9 +159,17 @@ struct NotificationReconciler: Sendable {
         var transitions: [DeliveryStateMachine.Transition] = []
         objects.reserveCapacity(planned.count)
         transitions.reserveCapacity(planned.count)
+        // One context per channel: the notification and the time are the same for all.
+        var contexts: [String: DeliveryStateMachine.Context] = [:]
         for p in planned {
-            let channel = channels[p.spec["channel"]?.stringValue ?? ""]
-            let ctx = actions.context(notification: n, channel: channel, now: now)
+            let channelName = p.spec["channel"]?.stringValue ?? ""
+            let ctx: DeliveryStateMachine.Context
+            if let known = contexts[channelName] {
+                ctx = known
+            } else {
+                ctx = actions.context(notification: n, channel: channels[channelName], now: now)
+                contexts[channelName] = ctx
+            }
             // Decide the first step now, so a delivery due at once is created Queued and its job
             // published right after: one write per delivery, not two.
             let t = actions.machine.handle(.tick, status: p.status, context: ctx)

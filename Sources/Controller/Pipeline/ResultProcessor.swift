@@ -99,7 +99,18 @@ struct ResultProcessor: Sendable {
         .string("\(result.deliveryUID).\(result.attempt)")
     }
 
-    func prepare(_ result: DeliveryResult, redelivered: Bool) -> Lookup {
+    /// The decision context of the results of one batch that share a notification (as cached)
+    /// and a channel: a notification's deliveries finish together.
+    struct ContextKey: Hashable {
+        var notification: String
+        var resourceVersion: Int64
+        var channel: String
+        var channelVersion: Int64
+    }
+
+    func prepare(
+        _ result: DeliveryResult, redelivered: Bool, contexts: inout [ContextKey: DeliveryStateMachine.Context], now: Date
+    ) -> Lookup {
         guard let d = caches.delivery(uid: result.deliveryUID) else { return .notCached }
         guard let n = caches.owner(of: d) else {
             logger.debug(
@@ -109,10 +120,19 @@ struct ResultProcessor: Sendable {
         }
         let channelName = d.spec?["channel"]?.stringValue ?? ""
         let channel = caches.channel(namespace: d.namespace, name: channelName)
+        let key = ContextKey(
+            notification: n.uid, resourceVersion: n.resourceVersion, channel: channelName, channelVersion: channel?.resourceVersion ?? 0)
+        let context: DeliveryStateMachine.Context
+        if let known = contexts[key] {
+            context = known
+        } else {
+            context = actions.context(notification: n, channel: channel, now: now)
+            contexts[key] = context
+        }
         return .ready(
             Prepared(
                 result: result, redelivered: redelivered, delivery: d, notification: n, channel: channel, channelName: channelName,
-                context: actions.context(notification: n, channel: channel, now: actions.settings.clock.now())))
+                context: context))
     }
 
     /// The results whose delivery is cached, ready to apply, and those whose delivery is not
@@ -120,8 +140,10 @@ struct ResultProcessor: Sendable {
     private func prepareAll(_ results: [(DeliveryResult, Bool)]) -> (ready: [Prepared], notCached: [(DeliveryResult, Bool)]) {
         var ready: [Prepared] = []
         var notCached: [(DeliveryResult, Bool)] = []
+        var contexts: [ContextKey: DeliveryStateMachine.Context] = [:]
+        let now = actions.settings.clock.now()
         for (result, redelivered) in results {
-            switch prepare(result, redelivered: redelivered) {
+            switch prepare(result, redelivered: redelivered, contexts: &contexts, now: now) {
             case .ready(let p): ready.append(p)
             case .notCached: notCached.append((result, redelivered))
             case .gone: break
