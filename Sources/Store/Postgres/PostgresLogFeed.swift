@@ -86,50 +86,39 @@ final class PostgresLogFeed: Sendable {
     }
 
     /// This process's own commits: published at once when nothing is missing before them,
-    /// otherwise kept until the reader has published what comes before.
+    /// otherwise kept until the reader has published what comes before. The store's one flush
+    /// loop offers its commits in rv order.
     func offer(_ events: [StoreEvent]) {
         let caughtUp = state.withLock { s in
             s.committing = nil
-            let inOrder = (s.waiting.last?.resourceVersion ?? .min) < (events.first?.resourceVersion ?? .max)
             s.waiting.append(contentsOf: events)
-            if !inOrder { s.waiting.sort { $0.resourceVersion < $1.resourceVersion } }
             if s.waiting.count > Self.maxWaiting { s.waiting.removeAll() }
-            return Self.publishWaiting(&s)
+            let published = Self.publishRun(s.waiting, &s)
+            s.waiting.removeFirst(published)
+            return s.waiting.isEmpty
         }
         if !caughtUp { wake.fire() }
     }
 
-    /// Publishes the events not yet published; false when an earlier event is still missing.
-    @discardableResult
-    func publishInOrder(_ events: [StoreEvent]) -> Bool {
-        state.withLock { s in
-            guard let hub = s.hub else { return true }
-            let fresh = events.filter { $0.resourceVersion > s.lastPublished }
-            guard let first = fresh.first, let last = fresh.last else { return true }
-            guard first.resourceVersion == s.lastPublished + 1 else { return false }
-            hub.publish(fresh)
-            s.lastPublished = last.resourceVersion
-            return true
-        }
+    /// Publishes log rows read after the last published rv (and any of them published meanwhile
+    /// is skipped).
+    private func publishRead(_ events: [StoreEvent]) {
+        state.withLock { _ = Self.publishRun(events, &$0) }
     }
 
-    /// Publishes the run of waiting own commits that comes next; false while some still wait
-    /// for an earlier rv.
-    private static func publishWaiting(_ s: inout State) -> Bool {
-        guard let hub = s.hub else {
-            s.waiting.removeAll()
-            return true
+    /// Publishes the run of `events` (in rv order) that continues from the last published rv,
+    /// skipping those already published; returns how many of `events` it used up, so a caller's
+    /// queue drops exactly those.
+    private static func publishRun(_ events: [StoreEvent], _ s: inout State) -> Int {
+        guard let hub = s.hub else { return events.count }
+        let stale = events.prefix { $0.resourceVersion <= s.lastPublished }.count
+        var end = stale
+        while end < events.count, events[end].resourceVersion == s.lastPublished + Int64(end - stale) + 1 { end += 1 }
+        if end > stale {
+            hub.publish(Array(events[stale..<end]))
+            s.lastPublished = events[end - 1].resourceVersion
         }
-        let stale = s.waiting.prefix { $0.resourceVersion <= s.lastPublished }.count
-        s.waiting.removeFirst(stale)
-        var next = 0
-        while next < s.waiting.count, s.waiting[next].resourceVersion == s.lastPublished + Int64(next) + 1 { next += 1 }
-        if next > 0 {
-            hub.publish(Array(s.waiting[..<next]))
-            s.lastPublished = s.waiting[next - 1].resourceVersion
-            s.waiting.removeFirst(next)
-        }
-        return s.waiting.isEmpty
+        return end
     }
 
     /// Follows the log until cancelled, reconnecting with backoff.
@@ -206,9 +195,10 @@ final class PostgresLogFeed: Sendable {
     func catchUp(_ connection: PostgresConnection) async throws {
         while true {
             let (from, ownNext) = state.withLock { s in
-                _ = Self.publishWaiting(&s)
-                let own = [s.waiting.first?.resourceVersion, s.committing?.lowerBound].compactMap { $0 }.min()
-                return (s.lastPublished, own)
+                let published = Self.publishRun(s.waiting, &s)
+                s.waiting.removeFirst(published)
+                // Waiting commits came before the one under way, so the first of them is the lowest.
+                return (s.lastPublished, s.waiting.first?.resourceVersion ?? s.committing?.lowerBound)
             }
             // Commits hold the revision row until they end, so every rv below one of ours is
             // committed and readable: only that gap is read while ours wait or commit.
@@ -226,7 +216,7 @@ final class PostgresLogFeed: Sendable {
                 try await restart(connection, lostAfter: from, oldest: first.resourceVersion - 1)
                 return
             }
-            publishInOrder(events)
+            publishRead(events)
             if events.count < Self.pageSize && ownNext == nil { return }
         }
     }
