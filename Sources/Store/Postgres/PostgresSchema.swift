@@ -118,6 +118,20 @@ enum PostgresSchema {
                 // delivery in the benchmark).
                 "ALTER INDEX objects_labels SET (gin_pending_list_limit = 64)"
             ]),
+        Migration(
+            version: 5, name: "owner and uid keys compare bytewise",
+            statements: [
+                // Version 1 gave only the object keys COLLATE "C". Every Delivery created inserts into
+                // objects_uid and both owners indexes, and under a database locale other than C
+                // (C.UTF-8 included, before PostgreSQL 17) each comparison in them copied both
+                // strings and called strcoll. Only the collation changes: no table is rewritten,
+                // the indexes are rebuilt.
+                #"ALTER TABLE objects ALTER COLUMN uid TYPE text COLLATE "C""#,
+                #"""
+                ALTER TABLE owners ALTER COLUMN owner_uid TYPE text COLLATE "C", ALTER COLUMN kind TYPE text COLLATE "C",
+                    ALTER COLUMN namespace TYPE text COLLATE "C", ALTER COLUMN name TYPE text COLLATE "C"
+                """#,
+            ]),
     ]
 
     /// Applies missing migrations and recomputes `fields` for kinds whose selectable fields changed.
