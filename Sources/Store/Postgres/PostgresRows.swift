@@ -130,20 +130,12 @@ enum PostgresRows {
         _ c: PostgresConnection, after from: Int64, through end: Int64? = nil, logger: Logger,
         held: (ObjectKey, Int64) -> Resource? = { _, _ in nil }
     ) async throws -> [StoreEvent] {
-        let rows = try await c.query(
-            """
-            SELECT rv, type, kind, namespace, name, body, previous FROM log WHERE rv > \(from) AND rv <= \(end ?? .max)
-            ORDER BY rv LIMIT \(PostgresLogFeed.pageSize)
-            """, logger: logger)
+        let statement = PostgresLogPageStatement(after: from, through: end ?? .max, limit: Int64(PostgresLogFeed.pageSize))
         var events: [StoreEvent] = []
-        for try await row in rows {
-            var cells = PostgresCellReader(row)
-            let rv: Int64 = try cells.next()
-            let type: String = try cells.next()
-            let key = ObjectKey(kind: try cells.next(), namespace: try cells.next(), name: try cells.next())
-            let body: ByteBuffer = try cells.next()
-            let previous: ByteBuffer? = try cells.next()
-            events.append(try event(rv: rv, type: type, key: key, body: body, previous: previous, held: held(key, rv)))
+        for try await row in try await c.execute(statement, logger: logger) {
+            events.append(
+                try event(
+                    rv: row.rv, type: row.type, key: row.key, body: row.body, previous: row.previous, held: held(row.key, row.rv)))
         }
         return events
     }
