@@ -87,7 +87,7 @@ extension Store {
     private func update(
         _ key: ObjectKey, target: WriteRules.Target, _ transform: @escaping @Sendable (Resource) throws -> Resource
     ) -> StoreWrite {
-        let hasStatus = kinds.kind(key.kind)?.hasStatus ?? false
+        let hasStatus = kinds.hasStatus(key.kind)
         return StoreWrite(key: key) { current in
             guard let current else { throw StoreError.notFound(key) }
             let desired = try transform(current)

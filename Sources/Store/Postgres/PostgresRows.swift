@@ -27,8 +27,8 @@ enum PostgresRows {
     /// The selectable field values the kind defines (absent when the accessor gives nil), exactly
     /// as the in-memory field selector reads them, so SQL and `FieldSelector.matches` agree.
     static func fieldsJSON(_ object: Resource, kinds: KindRegistry) -> String {
-        guard let definition = kinds.kind(object.kind) else { return "{}" }
-        return stringMap(definition.selectableFields.lazy.compactMap { name, read in read(object).map { (key: name, value: $0) } })
+        guard let fields = kinds.selectableFields(of: object.kind) else { return "{}" }
+        return stringMap(fields.lazy.compactMap { field in field.read(object).map { (key: field.name, value: $0) } })
     }
 
     /// A JSON object of strings, written directly: these go to jsonb columns on every write, and
@@ -54,8 +54,8 @@ enum PostgresRows {
     /// Whether every selector reads `before` as it reads `after`.
     static func selectorsReadAlike(_ before: Resource, _ after: Resource, kinds: KindRegistry) -> Bool {
         guard before.metadata["labels"] == after.metadata["labels"] else { return false }
-        guard let definition = kinds.kind(after.kind) else { return false }
-        return definition.selectableFields.values.allSatisfy { read in read(before) == read(after) }
+        guard let fields = kinds.selectableFields(of: after.kind) else { return false }
+        return fields.allSatisfy { $0.read(before) == $0.read(after) }
     }
 
     /// What selectors read of an object, as a partial object: kind, name, namespace, labels and
@@ -73,17 +73,17 @@ enum PostgresRows {
         var json: JSON = [
             "apiVersion": .string(object.apiVersion), "kind": .string(object.kind), "metadata": .object(metadata),
         ]
-        if let definition = kinds.kind(object.kind) {
+        if let fields = kinds.selectableFields(of: object.kind) {
             // Each field is read once from the object: the check below compares with these.
-            var values: [(read: @Sendable (Resource) -> String?, value: String?)] = []
-            values.reserveCapacity(definition.selectableFields.count)
-            for (name, read) in definition.selectableFields {
-                let value = read(object)
-                values.append((read, value))
-                if let value { json.set(path: name.split(separator: ".").map(String.init), to: .string(value)) }
+            var values: [String?] = []
+            values.reserveCapacity(fields.count)
+            for field in fields {
+                let value = field.read(object)
+                values.append(value)
+                if let value { json.set(path: field.path, to: .string(value)) }
             }
             let partial = Resource(json)
-            guard values.allSatisfy({ $0.read(partial) == $0.value }) else { return body(object) }
+            guard zip(fields, values).allSatisfy({ $0.read(partial) == $1 }) else { return body(object) }
             return body(partial)
         }
         return body(Resource(json))
