@@ -23,7 +23,7 @@ enum PostgresTestEnvironment {
         return v
     }
 
-    static func configuration(schema: String, window: Int = 50_000, memoryWindow: Int = 10_000) throws
+    static func configuration(schema: String, window: Int = 50_000, memoryWindow: Int = 10_000, poolSize: Int = 4) throws
         -> PostgresStoreConfiguration
     {
         guard let url else { throw TestFailure("HERALD_TEST_POSTGRES_URL is not set") }
@@ -32,7 +32,7 @@ enum PostgresTestEnvironment {
         config.schema = schema
         config.watchWindow = window
         config.memoryWindow = memoryWindow
-        config.poolSize = 4
+        config.poolSize = poolSize
         config.operationTimeout = .seconds(3)
         return config
     }
@@ -42,13 +42,14 @@ enum PostgresTestEnvironment {
     }
 
     /// A started store on `schema`; the caller shuts it down.
-    static func makeStore(schema: String, window: Int = 50_000, memoryWindow: Int = 10_000, label: String = "test") async throws
-        -> PostgresStore
-    {
+    static func makeStore(
+        schema: String, window: Int = 50_000, memoryWindow: Int = 10_000, poolSize: Int = 4, label: String = "test"
+    ) async throws -> PostgresStore {
         var logger = Logger(label: "herald.test.\(label)")
         logger.logLevel = ProcessInfo.processInfo.environment["HERALD_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let store = PostgresStore(
-            configuration: try configuration(schema: schema, window: window, memoryWindow: memoryWindow), logger: logger)
+            configuration: try configuration(schema: schema, window: window, memoryWindow: memoryWindow, poolSize: poolSize),
+            logger: logger)
         store.start()
         do {
             try await store.waitUntilReady(timeout: .seconds(30))
@@ -93,10 +94,10 @@ enum PostgresTestEnvironment {
 
     /// Runs `body` with a started store on `schema` (one "API server"), shut down afterwards.
     static func withStore(
-        schema: String, window: Int = 50_000, label: String = "test",
+        schema: String, window: Int = 50_000, poolSize: Int = 4, label: String = "test",
         _ body: (PostgresStore) async throws -> Void
     ) async throws {
-        let store = try await makeStore(schema: schema, window: window, label: label)
+        let store = try await makeStore(schema: schema, window: window, poolSize: poolSize, label: label)
         do {
             try await body(store)
         } catch {

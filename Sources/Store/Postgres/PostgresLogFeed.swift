@@ -93,8 +93,7 @@ final class PostgresLogFeed: Sendable {
             s.committing = nil
             s.waiting.append(contentsOf: events)
             if s.waiting.count > Self.maxWaiting { s.waiting.removeAll() }
-            let published = Self.publishRun(s.waiting, &s)
-            s.waiting.removeFirst(published)
+            Self.publishWaiting(&s)
             return s.waiting.isEmpty
         }
         if !caughtUp { wake.fire() }
@@ -104,6 +103,12 @@ final class PostgresLogFeed: Sendable {
     /// is skipped).
     private func publishRead(_ events: [StoreEvent]) {
         state.withLock { _ = Self.publishRun(events, &$0) }
+    }
+
+    /// Publishes the own commits that now continue from the last published rv, and drops them.
+    private static func publishWaiting(_ s: inout State) {
+        let published = publishRun(s.waiting, &s)
+        s.waiting.removeFirst(published)
     }
 
     /// Publishes the run of `events` (in rv order) that continues from the last published rv,
@@ -195,8 +200,7 @@ final class PostgresLogFeed: Sendable {
     func catchUp(_ connection: PostgresConnection) async throws {
         while true {
             let (from, ownNext) = state.withLock { s in
-                let published = Self.publishRun(s.waiting, &s)
-                s.waiting.removeFirst(published)
+                Self.publishWaiting(&s)
                 // Waiting commits came before the one under way, so the first of them is the lowest.
                 return (s.lastPublished, s.waiting.first?.resourceVersion ?? s.committing?.lowerBound)
             }
