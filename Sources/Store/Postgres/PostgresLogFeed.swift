@@ -199,6 +199,9 @@ final class PostgresLogFeed: Sendable {
     /// Reads and publishes everything after the last published rv.
     func catchUp(_ connection: PostgresConnection) async throws {
         while true {
+            // Read before looking at our own commits: one that ends between that look and the
+            // read below is past this bound, so the reader never fetches it back from the log.
+            let committed = try await committedRevision(connection)
             let (from, ownNext) = state.withLock { s in
                 Self.publishWaiting(&s)
                 // Waiting commits came before the one under way, so the first of them is the lowest.
@@ -206,13 +209,13 @@ final class PostgresLogFeed: Sendable {
             }
             // Commits hold the revision row until they end, so every rv below one of ours is
             // committed and readable: only that gap is read while ours wait or commit.
-            if let ownNext, ownNext <= from + 1 { return }
-            let events = try await PostgresRows.logPage(
-                connection, after: from, through: ownNext.map { $0 - 1 }, logger: logger, held: held)
+            let through = min(committed, ownNext.map { $0 - 1 } ?? .max)
+            if through <= from { return }
+            let events = try await PostgresRows.logPage(connection, after: from, through: through, logger: logger, held: held)
             rowsRead.add(events.count, ordering: .relaxed)
             guard let first = events.first else {
-                // Nothing below our own commit: the log lost it (compacted while we were behind).
-                if let ownNext { try await restart(connection, lostAfter: from, oldest: ownNext - 1) }
+                // Committed rows that are not there: the log lost them (compacted while we were behind).
+                try await restart(connection, lostAfter: from, oldest: through)
                 return
             }
             if first.resourceVersion != from + 1 {
@@ -225,11 +228,17 @@ final class PostgresLogFeed: Sendable {
         }
     }
 
-    private func restart(_ connection: PostgresConnection, lostAfter: Int64, oldest: Int64) async throws {
+    /// The newest committed rv: the revision row as the last commit left it.
+    private func committedRevision(_ connection: PostgresConnection) async throws -> Int64 {
         var current: Int64 = 0
         for try await rv in try await connection.query("SELECT rv FROM revision", logger: logger).decode(Int64.self) {
             current = rv
         }
+        return current
+    }
+
+    private func restart(_ connection: PostgresConnection, lostAfter: Int64, oldest: Int64) async throws {
+        let current = try await committedRevision(connection)
         let old = state.withLock { s in
             let old = s.hub
             s.hub = WatchHub(startingAt: current, capacity: window)
