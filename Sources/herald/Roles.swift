@@ -30,6 +30,7 @@ struct ControllerCommand: AsyncParsableCommand {
     var listen: String?
     @OptionGroup var options: ServerOptions
     @OptionGroup var brokerOptions: BrokerOptions
+    @OptionGroup var controllerOptions: ControllerOptions
 
     func validate() throws {
         if let listen, let metricsListen = opsListen.metricsListen, listen != metricsListen {
@@ -58,8 +59,10 @@ struct ControllerCommand: AsyncParsableCommand {
             metadata: [
                 "broker": .string(brokerOptions.redacted), "store": .string(options.storeDescription),
                 "allocator": .string(MemoryAllocator.description),
+                "notificationWorkers": "\(controllerOptions.notificationWorkers(on: options))",
             ])
-        let role = Roles.controller(store: store, broker: broker, logger: logger)
+        let role = Roles.controller(
+            store: store, broker: broker, notificationWorkers: controllerOptions.notificationWorkers(on: options), logger: logger)
         // Shutdown runs in reverse order: the controller stops first, the endpoint last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
@@ -141,9 +144,10 @@ enum Roles {
         let service: any Service
     }
 
-    static func controller(store: any Store, broker: any MessageBroker, logger: Logger) -> ControllerRole {
+    static func controller(store: any Store, broker: any MessageBroker, notificationWorkers: Int, logger: Logger) -> ControllerRole {
         let transport = BrokerJobTransport(broker: broker)
         var configuration = Controller.Configuration()
+        configuration.notificationWorkers = notificationWorkers
         configuration.tiers = BrokerJobTransport.tierPlanner
         configuration.jobsSurviveRestart = !(broker is EmbeddedBroker)
         let controller = Controller(

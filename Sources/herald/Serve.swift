@@ -17,9 +17,10 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var listen: APIListenOptions
     @OptionGroup var options: ServerOptions
     @OptionGroup var brokerOptions: BrokerOptions
+    @OptionGroup var controllerOptions: ControllerOptions
 
     func run() async throws {
-        try await runAPIServer(listen: listen, options: options, role: "serve", brokerOptions: brokerOptions)
+        try await runAPIServer(listen: listen, options: options, role: "serve", inProcess: (brokerOptions, controllerOptions))
     }
 }
 
@@ -37,10 +38,11 @@ struct APIServerCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs the API; with `brokerOptions` (`herald serve`) the controller and the workers too, on
-/// the embedded broker unless `--broker` names a RabbitMQ.
+/// Runs the API; with `inProcess` (`herald serve`) the controller and the workers too, on the
+/// embedded broker unless `--broker` names a RabbitMQ.
 func runAPIServer(
-    listen: APIListenOptions, options: ServerOptions, role: String, brokerOptions: BrokerOptions? = nil
+    listen: APIListenOptions, options: ServerOptions, role: String,
+    inProcess: (broker: BrokerOptions, controller: ControllerOptions)? = nil
 ) async throws {
     LoggingSetup.bootstrap(level: options.logLevel)
     let registry = PrometheusCollectorRegistry()
@@ -67,11 +69,14 @@ func runAPIServer(
     // Shutdown runs in reverse order: workers stop consuming first, the broker goes last.
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
     var workerParts: Roles.WorkerParts?
-    if let brokerOptions {
+    if let (brokerOptions, controllerOptions) = inProcess {
         let broker = try brokerOptions.openBroker(logger: logger)
         if let service = broker as? any Service { services.append(.init(service: service)) }
         services += [.init(service: app), .init(service: gc)]
-        services.append(.init(service: Roles.controller(store: store, broker: broker, logger: logger).service))
+        let notificationWorkers = controllerOptions.notificationWorkers(on: options)
+        services.append(
+            .init(service: Roles.controller(store: store, broker: broker, notificationWorkers: notificationWorkers, logger: logger).service)
+        )
         let parts = Roles.workerParts()
         workerParts = parts
         services.append(
@@ -80,7 +85,9 @@ func runAPIServer(
                     broker: broker, secrets: StoreSecretResolver(store: store),
                     delayedJobs: StoreDelayedJobCheck(store: store), parts: parts,
                     concurrency: brokerOptions.workerConcurrency, logger: logger)))
-        logger.info("controller and workers built in", metadata: ["broker": .string(brokerOptions.redacted)])
+        logger.info(
+            "controller and workers built in",
+            metadata: ["broker": .string(brokerOptions.redacted), "notificationWorkers": "\(notificationWorkers)"])
     } else {
         services += [.init(service: app), .init(service: gc)]
     }

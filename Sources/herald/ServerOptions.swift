@@ -28,7 +28,7 @@ struct ServerOptions: ParsableArguments {
             }
             return try SQLiteStore(path: (dir as NSString).appendingPathComponent("herald.sqlite"), durability: durability)
         }
-        if store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") {
+        if isPostgres {
             let configuration: PostgresStoreConfiguration
             do {
                 configuration = try PostgresStoreConfiguration(url: store)
@@ -45,6 +45,9 @@ struct ServerOptions: ParsableArguments {
             "unsupported --store \"\(redacted(store))\": use an empty value for the embedded SQLite store, or postgres://USER:PASS@HOST:PORT/DB"
         )
     }
+
+    /// Whether `--store` names a PostgreSQL server (anything else is the embedded store or an error).
+    var isPostgres: Bool { store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") }
 
     /// The store, for log lines: the SQLite directory or the URL without its password.
     var storeDescription: String { store.isEmpty ? "sqlite:" + dataDir : redacted(store) }

@@ -74,7 +74,9 @@ import Workers
         try await broker.declareTopology()
         let parts = Roles.workerParts()
         defer { parts.shutdown() }
-        let controller = Roles.controller(store: t.store, broker: broker, logger: logger).service
+        let controller = Roles.controller(
+            store: t.store, broker: broker, notificationWorkers: ControllerOptions.embeddedStoreDefault, logger: logger
+        ).service
         let worker = Roles.worker(
             broker: broker, secrets: StoreSecretResolver(store: t.store), delayedJobs: StoreDelayedJobCheck(store: t.store),
             parts: parts, concurrency: workerConcurrency, logger: logger)
