@@ -298,7 +298,6 @@ struct NotificationReconciler: Sendable {
         let aggregator = self.aggregator
         let uid = n.uid
         let suspended = n.spec?["suspend"]?.boolValue == true
-        let before = n.status
         // Most reconciles (a delivery moved from Queued to Queued, a resync) change nothing:
         // decide on the cached copy first and skip the store round trip.
         let expected = aggregator.status(
@@ -306,8 +305,13 @@ struct NotificationReconciler: Sendable {
                 generation: n.generation, accepted: plan.accepted, suspended: suspended, round: plan.round,
                 deliveries: current, current: n.status, now: now))
         if expected == n.status { return created }
+        // Events tell what this write changed, so they compare with the status it replaced, not
+        // with the cached copy: that may not show a write of an earlier reconcile yet, and its
+        // conditions would be told again.
+        let replaced = ReplacedStatus()
         let result = try await store.guaranteedUpdate(n.key, target: .status) { stored in
             guard stored.uid == uid else { return stored }
+            replaced.set(stored.status)
             var next = stored
             next.status = aggregator.status(
                 StatusAggregator.Input(
@@ -317,6 +321,7 @@ struct NotificationReconciler: Sendable {
         }
         guard result.changed else { return created }
         let after = result.object
+        let before = replaced.value
         var unsaid = created
         for type in ["Accepted", "Delivered"] {
             let old = before?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type }
@@ -347,4 +352,14 @@ struct NotificationReconciler: Sendable {
         default: return nil
         }
     }
+}
+
+/// The status a status write replaced, as the store's transform saw it (the last try, when a
+/// conflict made it run again).
+final class ReplacedStatus: Sendable {
+    private let status = Mutex<JSON?>(nil)
+
+    func set(_ value: JSON?) { status.withLock { $0 = value } }
+
+    var value: JSON? { status.withLock { $0 } }
 }
