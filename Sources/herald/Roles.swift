@@ -54,15 +54,15 @@ struct ControllerCommand: AsyncParsableCommand {
         let opsAddress = try opsAddress()
         let store = try options.openStore()
         let broker = try brokerOptions.openBroker(logger: logger)
+        let notificationWorkers = controllerOptions.notificationWorkers(on: options)
         logger.info(
             "controller starting",
             metadata: [
                 "broker": .string(brokerOptions.redacted), "store": .string(options.storeDescription),
                 "allocator": .string(MemoryAllocator.description),
-                "notificationWorkers": "\(controllerOptions.notificationWorkers(on: options))",
+                "notificationWorkers": "\(notificationWorkers)",
             ])
-        let role = Roles.controller(
-            store: store, broker: broker, notificationWorkers: controllerOptions.notificationWorkers(on: options), logger: logger)
+        let role = Roles.controller(store: store, broker: broker, notificationWorkers: notificationWorkers, logger: logger)
         // Shutdown runs in reverse order: the controller stops first, the endpoint last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(

@@ -2,7 +2,6 @@ import Foundation
 import HeraldAPI
 import Logging
 import Store
-import Synchronization
 
 /// Applies `DeliveryStateMachine` decisions: the decision runs inside the store's transaction
 /// (on the latest status, so concurrent writers never conflict), then its actions are carried
@@ -139,13 +138,11 @@ struct DeliveryActions: Sendable {
 }
 
 /// Where a decision made inside the store's transaction is kept for the caller.
-final class DecisionSlot: Sendable {
-    private let decided = Mutex<DeliveryStateMachine.Transition?>(nil)
+typealias DecisionSlot = TransformSlot<DeliveryStateMachine.Transition>
 
-    func set(_ t: DeliveryStateMachine.Transition) { decided.withLock { $0 = t } }
-
+extension TransformSlot where Value == DeliveryStateMachine.Transition {
     func outcome(_ result: MutationResult, key: ObjectKey) throws -> (DeliveryStateMachine.Transition, Resource) {
-        guard let t = decided.withLock({ $0 }) else {
+        guard let t = value else {
             throw StoreError.unavailable("the store did not run the status decision for \(key)")
         }
         return (t, result.object)

@@ -2,7 +2,6 @@ import Foundation
 import HeraldAPI
 import Logging
 import Store
-import Synchronization
 
 /// Reconciles one Notification: keeps the finalizer, plans its Deliveries, creates the missing
 /// ones (dispatching those due now in the same write), cancels pairs that left the spec, and
@@ -308,7 +307,7 @@ struct NotificationReconciler: Sendable {
         // Events tell what this write changed, so they compare with the status it replaced, not
         // with the cached copy: that may not show a write of an earlier reconcile yet, and its
         // conditions would be told again.
-        let replaced = ReplacedStatus()
+        let replaced = TransformSlot<JSON?>()
         let result = try await store.guaranteedUpdate(n.key, target: .status) { stored in
             guard stored.uid == uid else { return stored }
             replaced.set(stored.status)
@@ -321,7 +320,7 @@ struct NotificationReconciler: Sendable {
         }
         guard result.changed else { return created }
         let after = result.object
-        let before = replaced.value
+        let before = replaced.value ?? nil
         var unsaid = created
         for type in ["Accepted", "Delivered"] {
             let old = before?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type }
@@ -352,14 +351,4 @@ struct NotificationReconciler: Sendable {
         default: return nil
         }
     }
-}
-
-/// The status a status write replaced, as the store's transform saw it (the last try, when a
-/// conflict made it run again).
-final class ReplacedStatus: Sendable {
-    private let status = Mutex<JSON?>(nil)
-
-    func set(_ value: JSON?) { status.withLock { $0 = value } }
-
-    var value: JSON? { status.withLock { $0 } }
 }
