@@ -59,6 +59,17 @@ import Testing
         #expect(LocaleChain.chain(for: "zh_Hant_TW") == ["zh-Hant-TW", "zh-Hant", "zh"])
     }
 
+    @Test func localeChainReadsUnderscoresAndIgnoresCaseWhenMatching() {
+        #expect(LocaleChain.chain(for: "pt-BR") == ["pt-BR", "pt"])
+        #expect(LocaleChain.chain(for: "sr_Latn-RS") == ["sr-Latn-RS", "sr-Latn", "sr"])
+        #expect(LocaleChain.chain(for: "fr--CA") == ["fr-CA", "fr"])
+        #expect(LocaleChain.chain(for: "") == [] && LocaleChain.chain(for: "_") == [] && LocaleChain.chain(for: nil) == [])
+        #expect(LocaleChain.candidates("FR-ca", in: ["de", "fr_CA", "fr"]) == ["fr_CA", "fr"])
+        #expect(LocaleChain.candidates("pt_br", in: ["PT", "es"]) == ["PT"])
+        #expect(LocaleChain.candidates("ja", in: ["ja-JP"]) == [])
+        #expect(LocaleChain.candidates("en", in: [String]()) == [])
+    }
+
     @Test func missingVariablesAreRefusedNotRenderedEmpty() {
         let t: JSON = [
             "variables": [["name": "opt"], ["name": "tier", "default": "gold"]],
