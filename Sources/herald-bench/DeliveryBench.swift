@@ -28,6 +28,7 @@ struct DeliveryBench: AsyncParsableCommand {
     @Flag(help: "On PostgreSQL, run API, controller and worker in one `herald serve` instead of three processes.")
     var oneProcess = false
     @Flag(help: "Skip the variant where every first attempt gets a 503.") var skipRetryVariant = false
+    @Flag(help: "Print the burst's notifications created and deliveries ended per half second.") var timeline = false
     @Option(help: "Seconds a phase may take before the run fails.") var timeout = 300.0
 
     func run() async throws {
@@ -111,6 +112,14 @@ struct DeliveryBench: AsyncParsableCommand {
         if burst.failed > 0 { say("  \(burst.failed) deliveries failed") }
         say("apply→Delivered, burst:        \(burst.latencies.summary)")
         say(String(format: "CPU per delivery:              %.3f ms  (%@)", cpu.total * 1000 / Double(total), cpu.breakdown(per: total)))
+        // Said because the rate follows from it: with every CPU busy, deliveries/s is the CPUs
+        // divided by the CPU per delivery, and a slow minute of a shared machine shows in both.
+        say(
+            String(
+                format: "machine during the burst:      %.0f%% of %d CPUs busy; %@",
+                burst.busy * 100, ProcessInfo.processInfo.activeProcessorCount,
+                String(format: "this benchmark's own clients and watch used %.2f CPUs (not counted above)", burst.ownCPU / burst.seconds)))
+        if timeline { for line in burst.timeline { say(line) } }
         // The burst's tail (notification status, events) settles first: the store writes count
         // it, and idle means idle.
         try await stack.waitQuiet(timeout: 60)
@@ -124,7 +133,7 @@ struct DeliveryBench: AsyncParsableCommand {
             idleLatencies.add(contentsOf: single.latencies)
             try await Task.sleep(for: .milliseconds(200))
         }
-        say("apply→Delivered, idle:         \(idleLatencies.summary)")
+        if idle > 0 { say("apply→Delivered, idle:         \(idleLatencies.summary)") }
 
         if !skipRetryVariant {
             try await stack.waitQuiet(timeout: 60)
@@ -155,6 +164,10 @@ struct DeliveryBench: AsyncParsableCommand {
         var seconds: Double
         var latencies: Samples
         var failed: Int
+        var timeline: [String]
+        /// The share of all CPUs busy, and this process's CPU seconds, from the first create to the last end.
+        var busy: Double
+        var ownCPU: Double
     }
 
     /// Creates `count` notifications to the recipients of `group` through `channel` from
@@ -170,6 +183,8 @@ struct DeliveryBench: AsyncParsableCommand {
         defer { watch.cancel() }
         try await Task.sleep(for: .milliseconds(200))
         let start = now()
+        let machine0 = MachineCPU.now()
+        let own0 = ProcessCPU.seconds(pid: getpid())
         let clients = min(self.clients, count)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for c in 0..<clients {
@@ -184,7 +199,11 @@ struct DeliveryBench: AsyncParsableCommand {
             try await tasks.waitForAll()
         }
         try await tracker.wait(for: expected, timeout: timeout)
-        return BurstResult(seconds: tracker.lastDelivered - start, latencies: tracker.latencies, failed: tracker.failed)
+        let busy = MachineCPU.now().busyShare(since: machine0)
+        let own = ProcessCPU.seconds(pid: getpid()) - own0
+        return BurstResult(
+            seconds: tracker.lastDelivered - start, latencies: tracker.latencies, failed: tracker.failed,
+            timeline: tracker.timeline(from: start), busy: busy, ownCPU: own)
     }
 }
 

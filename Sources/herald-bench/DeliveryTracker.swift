@@ -12,17 +12,40 @@ final class DeliveryTracker: Sendable {
         var latencies = Samples()
         var failed = 0
         var lastDelivered = 0.0
+        var createdAt: [Double] = []
+        var endedAt: [Double] = []
     }
     private let state = Mutex(State())
 
     func created(notification: String, at t: Double) {
-        state.withLock { $0.created[notification] = t }
+        state.withLock {
+            $0.created[notification] = t
+            $0.createdAt.append(t)
+        }
     }
 
     var delivered: Int { state.withLock { $0.done.count } }
     var failed: Int { state.withLock { $0.failed } }
     var latencies: Samples { state.withLock { $0.latencies } }
     var lastDelivered: Double { state.withLock { $0.lastDelivered } }
+
+    /// Notifications created and deliveries ended per `step` seconds from `start`, one line each:
+    /// where a run went fast or slow.
+    func timeline(from start: Double, step: Double = 0.5) -> [String] {
+        state.withLock { s in
+            func bucket(_ times: [Double]) -> [Int: Int] {
+                Dictionary(grouping: times.filter { $0 >= start }, by: { Int(($0 - start) / step) }).mapValues(\.count)
+            }
+            let created = bucket(s.createdAt)
+            let ended = bucket(s.endedAt)
+            let last = max(created.keys.max() ?? 0, ended.keys.max() ?? 0)
+            return (0...last).map { i in
+                String(
+                    format: "  %5.1f s  notifications created %5d  deliveries ended %6d", Double(i) * step, created[i] ?? 0,
+                    ended[i] ?? 0)
+            }
+        }
+    }
 
     /// The Delivery collection's current resourceVersion. Watching from it, rather than with
     /// none, skips the replay of every existing Delivery, which would be timed as this phase's.
@@ -58,10 +81,12 @@ final class DeliveryTracker: Sendable {
                     case "Delivered":
                         guard s.done.insert(name).inserted else { return }
                         s.lastDelivered = received
+                        s.endedAt.append(received)
                         s.latencies.add(received - created)
                     case "Failed":
                         guard s.done.insert(name).inserted else { return }
                         s.failed += 1
+                        s.endedAt.append(received)
                     default:
                         break
                     }
