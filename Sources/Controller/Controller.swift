@@ -248,6 +248,7 @@ public final class Controller: Service, Sendable {
     /// What makes which key go into which queue.
     static func wire(_ caches: Caches, notificationQueue: WorkQueue<ObjectKey>, deliveryQueue: WorkQueue<ObjectKey>) {
         caches.notifications.addHandler { change in
+            if case .updated(let old, let new) = change, !NotificationChange.needsReconcile(old: old, new: new) { return }
             notificationQueue.add(change.object.key)
             // A spec change (suspend lifted, deliverBy moved, retry policy) concerns its deliveries too.
             if case .updated(let old, let new) = change, old.generation != new.generation || old.isDeleting != new.isDeleting {
