@@ -114,11 +114,9 @@ struct DeliveryBench: AsyncParsableCommand {
         say(String(format: "CPU per delivery:              %.3f ms  (%@)", cpu.total * 1000 / Double(total), cpu.breakdown(per: total)))
         // Said because the rate follows from it: with every CPU busy, deliveries/s is the CPUs
         // divided by the CPU per delivery, and a slow minute of a shared machine shows in both.
-        say(
-            String(
-                format: "machine during the burst:      %.0f%% of %d CPUs busy; %@",
-                burst.busy * 100, ProcessInfo.processInfo.activeProcessorCount,
-                String(format: "this benchmark's own clients and watch used %.2f CPUs (not counted above)", burst.ownCPU / burst.seconds)))
+        let busy = String(format: "%.0f%% of %d CPUs busy", burst.busy * 100, ProcessInfo.processInfo.activeProcessorCount)
+        let own = String(format: "%.2f CPUs", burst.ownCPU / burst.seconds)
+        say("machine during the burst:      \(busy); this benchmark's own clients and watch used \(own) (not counted above)")
         if timeline { for line in burst.timeline { say(line) } }
         // The burst's tail (notification status, events) settles first: the store writes count
         // it, and idle means idle.
@@ -164,6 +162,7 @@ struct DeliveryBench: AsyncParsableCommand {
         var seconds: Double
         var latencies: Samples
         var failed: Int
+        /// Empty unless `--timeline` asked for it.
         var timeline: [String]
         /// The share of all CPUs busy, and this process's CPU seconds, from the first create to the last end.
         var busy: Double
@@ -203,7 +202,7 @@ struct DeliveryBench: AsyncParsableCommand {
         let own = ProcessCPU.seconds(pid: getpid()) - own0
         return BurstResult(
             seconds: tracker.lastDelivered - start, latencies: tracker.latencies, failed: tracker.failed,
-            timeline: tracker.timeline(from: start), busy: busy, ownCPU: own)
+            timeline: timeline ? tracker.timeline(from: start) : [], busy: busy, ownCPU: own)
     }
 }
 

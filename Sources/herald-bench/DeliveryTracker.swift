@@ -12,16 +12,12 @@ final class DeliveryTracker: Sendable {
         var latencies = Samples()
         var failed = 0
         var lastDelivered = 0.0
-        var createdAt: [Double] = []
         var endedAt: [Double] = []
     }
     private let state = Mutex(State())
 
     func created(notification: String, at t: Double) {
-        state.withLock {
-            $0.created[notification] = t
-            $0.createdAt.append(t)
-        }
+        state.withLock { $0.created[notification] = t }
     }
 
     var delivered: Int { state.withLock { $0.done.count } }
@@ -36,7 +32,7 @@ final class DeliveryTracker: Sendable {
             func bucket(_ times: [Double]) -> [Int: Int] {
                 Dictionary(grouping: times.filter { $0 >= start }, by: { Int(($0 - start) / step) }).mapValues(\.count)
             }
-            let created = bucket(s.createdAt)
+            let created = bucket(Array(s.created.values))
             let ended = bucket(s.endedAt)
             let last = max(created.keys.max() ?? 0, ended.keys.max() ?? 0)
             return (0...last).map { i in
