@@ -163,7 +163,7 @@ struct WatchFilter: Sendable {
     var hasSelectors: Bool { !options.labelSelector.isEmpty || !options.fieldSelector.isEmpty }
 
     func selects(_ r: Resource) -> Bool {
-        if !options.labelSelector.isEmpty && !options.labelSelector.matches(r.labels) { return false }
+        if !options.labelSelector.isEmpty && !options.labelSelector.matches(labelsOf: r) { return false }
         if !options.fieldSelector.isEmpty {
             guard let def = kinds.kind(r.kind) else { return false }
             return options.fieldSelector.matches { def.fieldValue(r, $0) }

@@ -126,6 +126,23 @@ import Testing
         #expect(throws: SelectorError.self) { try LabelSelector(parsing: "env in prod") }
     }
 
+    /// Matching an object where its labels are stored gives what matching a dictionary of them gives.
+    @Test func labelSelectorMatchesAnObjectsStoredLabels() throws {
+        let selectors = try [
+            "env in (prod, staging),tier!=db,team,!legacy,app=web", "env notin (a)", "team", "!team", "env=prod", "",
+        ].map { try LabelSelector(parsing: $0) }
+        let labelSets: [[String: String]] = [
+            [:], ["env": "prod", "tier": "web", "team": "x", "app": "web"], ["env": "prod", "tier": "db", "team": "x", "app": "web"],
+            ["env": "a"], ["team": ""], ["env": "prod", "legacy": "1", "team": "x", "app": "web"],
+        ]
+        for labels in labelSets {
+            var metadata: JSONObject = ["name": "o"]
+            if !labels.isEmpty { metadata["labels"] = JSON(labels) }
+            let object = Resource(.object(["kind": "Recipient", "metadata": .object(metadata)]))
+            for s in selectors { #expect(s.matches(labelsOf: object) == s.matches(labels), "\(labels)") }
+        }
+    }
+
     @Test func structuredSelector() throws {
         let s = try LabelSelector(json: [
             "matchLabels": ["team": "sre"], "matchExpressions": [["key": "tier", "operator": "In", "values": ["a"]]],

@@ -10,26 +10,57 @@ public enum DeliveryName {
     public static func make(notification: String, recipientID: String, channel: String, round: Int, redrive: Int = 0)
         -> String
     {
-        let hash = hex10(pairHash(recipientID, channel))
-        let suffix = "-\(hash)-\(round)" + (redrive > 0 ? "-r\(redrive)" : "")
+        // Written into one buffer: a plan names every pair, and joining strings cost an
+        // allocation per piece.
+        var suffix: [UInt8] = [UInt8(ascii: "-")]
+        suffix.reserveCapacity(24)
+        appendHex10(pairHash(recipientID, channel), to: &suffix)
+        suffix.append(UInt8(ascii: "-"))
+        appendDecimal(round, to: &suffix)
+        if redrive > 0 {
+            suffix.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "r")])
+            appendDecimal(redrive, to: &suffix)
+        }
         // The suffix joins the name's last dot-separated label, which DNS-1123 limits to 63 characters.
-        var head = Substring("")
-        var last = Substring(notification)
+        let bytes = notification.utf8
+        var head = bytes[bytes.startIndex..<bytes.startIndex]
+        var last = bytes[...]
         // Searched as bytes: a search by Character was most of this function's cost.
-        if let dot = notification.utf8.lastIndex(of: UInt8(ascii: ".")) {
-            head = notification[...dot]
-            last = notification[notification.index(after: dot)...]
+        if let dot = bytes.lastIndex(of: UInt8(ascii: ".")) {
+            head = bytes[...dot]
+            last = bytes[bytes.index(after: dot)...]
         }
         last = trimmed(last.prefix(max(1, 63 - suffix.count)))
-        if last.isEmpty { last = "d" }
-        if head.utf8.count + last.utf8.count + suffix.utf8.count > maxLength { head = "" }
-        return String(head) + last + suffix
+        let lastIsEmpty = last.isEmpty
+        let lastCount = lastIsEmpty ? 1 : last.count
+        if head.count + lastCount + suffix.count > maxLength { head = bytes[bytes.startIndex..<bytes.startIndex] }
+        let total = head.count + lastCount + suffix.count
+        return String(unsafeUninitializedCapacity: total) { buffer in
+            var i = 0
+            for b in head {
+                buffer[i] = b
+                i += 1
+            }
+            if lastIsEmpty {
+                buffer[i] = UInt8(ascii: "d")
+                i += 1
+            }
+            for b in last {
+                buffer[i] = b
+                i += 1
+            }
+            for b in suffix {
+                buffer[i] = b
+                i += 1
+            }
+            return i
+        }
     }
 
     /// A truncated label must still end in an alphanumeric character.
-    static func trimmed(_ s: Substring) -> Substring {
+    static func trimmed(_ s: Substring.UTF8View) -> Substring.UTF8View {
         var out = s
-        while let c = out.last, c == "-" || c == "." { out = out.dropLast() }
+        while let c = out.last, c == UInt8(ascii: "-") || c == UInt8(ascii: ".") { out = out.dropLast() }
         return out
     }
 
@@ -52,14 +83,22 @@ public enum DeliveryName {
     }
 
     /// The low ten hex digits, least significant first.
-    static func hex10(_ value: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 10) { buffer in
-            var v = value
-            for i in 0..<10 {
-                buffer[i] = HexDigits.lowercase(UInt8(truncatingIfNeeded: v))
-                v >>= 4
-            }
-            return 10
+    static func appendHex10(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        for _ in 0..<10 {
+            out.append(HexDigits.lowercase(UInt8(truncatingIfNeeded: v)))
+            v >>= 4
         }
+    }
+
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var v = value.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+        } while v > 0
+        out[start...].reverse()
     }
 }

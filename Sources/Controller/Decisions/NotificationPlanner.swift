@@ -112,37 +112,40 @@ public struct NotificationPlanner: Sendable {
                 events.append(.normal("ResendRequested", "\(Self.resendAnnotation) changed; starting round \(round.number)"))
             }
             let existing = Dictionary(input.deliveries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            // Without a redrive among them every chain has one member at most, and the names of
+            // further members are needed only to answer a redrive request (a plan names every pair).
+            let anyRedrive = input.deliveries.contains { $0.spec?["redriveOf"] != nil }
             var desired = Set<String>()
             var creates: [PlannedDelivery] = []
             var redrives: [RedrivePlanner.Decision] = []
             for target in targets {
                 for channel in channels {
-                    // Each name is asked for up to three times below; a plan names every pair.
-                    var names: [String] = []
                     func name(_ redrive: Int) -> String {
-                        while names.count <= redrive {
-                            names.append(
-                                DeliveryName.make(
-                                    notification: n.name, recipientID: target.id, channel: channel.name, round: round.number,
-                                    redrive: names.count))
-                        }
-                        return names[redrive]
+                        DeliveryName.make(
+                            notification: n.name, recipientID: target.id, channel: channel.name, round: round.number,
+                            redrive: redrive)
                     }
+                    let first = name(0)
                     // The pair's chain: the original delivery, then each redrive that replaced it.
                     var chain: [Resource] = []
-                    while let member = existing[name(chain.count)] { chain.append(member) }
-                    desired.formUnion(chain.map(\.name))
+                    if let original = existing[first] {
+                        chain.append(original)
+                        while anyRedrive, let member = existing[name(chain.count)] { chain.append(member) }
+                    }
                     guard !chain.isEmpty else {
-                        desired.insert(name(0))
-                        creates.append(planDelivery(name: name(0), target: target, channel: channel, round: round, input))
+                        desired.insert(first)
+                        creates.append(planDelivery(name: first, target: target, channel: channel, round: round, input))
                         continue
                     }
-                    for decision in RedrivePlanner.decide(chain: chain, nextName: name(chain.count)) {
+                    for member in chain { desired.insert(member.name) }
+                    let next = chain.count
+                    for decision in RedrivePlanner.decide(chain: chain, nextName: name(next)) {
                         redrives.append(decision)
-                        guard case .redrive(let step) = decision else { continue }
-                        desired.insert(name(chain.count))
-                        var planned = planDelivery(name: name(chain.count), target: target, channel: channel, round: round, input)
-                        planned.spec["redriveOf"] = .string(step.delivery)
+                        guard case .redrive = decision else { continue }
+                        let replacement = name(next)
+                        desired.insert(replacement)
+                        var planned = planDelivery(name: replacement, target: target, channel: channel, round: round, input)
+                        planned.spec["redriveOf"] = .string(decision.step.delivery)
                         creates.append(planned)
                     }
                 }
@@ -261,7 +264,7 @@ public struct NotificationPlanner: Sendable {
                 do { selector = try LabelSelector(json: selectorJSON) } catch {
                     return .failure(.isFalse("Accepted", "InvalidSelector", "spec.to[\(i)].selector: \(error.message)"))
                 }
-                let matches = input.recipients.filter { selector.matches($0.labels) }.sorted { $0.name < $1.name }
+                let matches = input.recipients.filter { selector.matches(labelsOf: $0) }.sorted { $0.name < $1.name }
                 if matches.isEmpty { emptySelectors.append(i) }
                 for r in matches { add(Target(id: "recipient:" + r.name, label: r.name, recipient: r)) }
             } else if let address = entry["address"] {

@@ -57,8 +57,8 @@ public enum RedrivePlanner {
     }
 
     /// Decisions for the requests on one chain (oldest member first). `nextName` is the name the
-    /// chain's next member gets.
-    public static func decide(chain: [Resource], nextName: String) -> [Decision] {
+    /// chain's next member gets, made only when a request asks for that member.
+    public static func decide(chain: [Resource], nextName: @autoclosure () -> String) -> [Decision] {
         var out: [Decision] = []
         for (index, member) in chain.enumerated() {
             guard let request = DeliveryRedrive.pendingRequest(member) else { continue }
@@ -79,7 +79,7 @@ public enum RedrivePlanner {
                 out.append(.refuse(step(.refused("it is \(phase.rawValue); only Failed deliveries can be redriven"))))
                 continue
             }
-            out.append(.redrive(step(.redriven(replacement: nextName))))
+            out.append(.redrive(step(.redriven(replacement: nextName()))))
         }
         return out
     }

@@ -27,13 +27,15 @@ public struct JSONObject: Sendable {
         var members: [Element] = []
         members.reserveCapacity(pairs.underestimatedCount)
         for (key, value) in pairs { members.append((key: key, value: value)) }
+        // Sorted before it is stored: sorting `self.members` while this local still shared its
+        // buffer copied the array first, an allocation for every object built from a literal.
+        if !Self.isStrictlyAscending(members) { Self.sortKeepingLast(&members) }
         self.members = members
-        if !Self.isStrictlyAscending(self.members) { sortKeepingLast() }
     }
 
     /// Sorts the members by key; of a key given twice, the last one stays.
     @usableFromInline
-    mutating func sortKeepingLast() {
+    static func sortKeepingLast(_ members: inout [Element]) {
         // Stable, so that among equal keys the last one given stays last.
         members.sort { $0.key < $1.key }
         // Literals are rarely in key order, but almost never repeat a key: keep the sorted array.

@@ -8,14 +8,14 @@ public struct LabelSelector: Sendable, Hashable {
         case exists(String)
         case doesNotExist(String)
 
-        func matches(_ labels: [String: String]) -> Bool {
+        func matches(_ label: (String) -> String?) -> Bool {
             switch self {
-            case .equals(let k, let v): return labels[k] == v
-            case .notEquals(let k, let v): return labels[k] != v
-            case .in(let k, let vs): return labels[k].map(vs.contains) ?? false
-            case .notIn(let k, let vs): return labels[k].map { !vs.contains($0) } ?? true
-            case .exists(let k): return labels[k] != nil
-            case .doesNotExist(let k): return labels[k] == nil
+            case .equals(let k, let v): return label(k) == v
+            case .notEquals(let k, let v): return label(k) != v
+            case .in(let k, let vs): return label(k).map(vs.contains) ?? false
+            case .notIn(let k, let vs): return label(k).map { !vs.contains($0) } ?? true
+            case .exists(let k): return label(k) != nil
+            case .doesNotExist(let k): return label(k) == nil
             }
         }
     }
@@ -29,7 +29,14 @@ public struct LabelSelector: Sendable, Hashable {
     public var isEmpty: Bool { requirements.isEmpty }
 
     public func matches(_ labels: [String: String]) -> Bool {
-        requirements.allSatisfy { $0.matches(labels) }
+        requirements.allSatisfy { $0.matches { labels[$0] } }
+    }
+
+    /// Matches an object's labels where they are stored, without building a dictionary of them:
+    /// selectors run over every object of a list, and a plan's over every Recipient it may name.
+    public func matches(labelsOf object: Resource) -> Bool {
+        let labels = object.json["metadata"]?["labels"]
+        return requirements.allSatisfy { r in r.matches { labels?[$0]?.stringValue } }
     }
 
     /// Parses the query-string form used by `?labelSelector=` and `-l`.

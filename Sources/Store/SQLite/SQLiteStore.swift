@@ -82,7 +82,7 @@ public final class SQLiteStore: Store {
             let cursor = try Data.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(args))
             while let body = try cursor.next() {
                 let object = try Self.decode(body)
-                if !options.labelSelector.isEmpty && !options.labelSelector.matches(object.labels) { continue }
+                if !options.labelSelector.isEmpty && !options.labelSelector.matches(labelsOf: object) { continue }
                 if !options.fieldSelector.isEmpty {
                     guard let definition, options.fieldSelector.matches({ definition.fieldValue(object, $0) }) else {
                         continue
