@@ -107,7 +107,8 @@ import Testing
         for name in names {
             for (round, redrive) in [(0, 0), (1, 0), (12, 3), (123_456, 0), (7, 10_000)] {
                 for recipient in ["recipient:ada", "address:{\"email\":\"a@x.io\"}", ""] {
-                    let made = DeliveryName.make(notification: name, recipientID: recipient, channel: "mail", round: round, redrive: redrive)
+                    let made = DeliveryName.make(
+                        notification: name, recipientID: recipient, channel: "mail", round: round, redrive: redrive)
                     #expect(made == reference(name, recipient, "mail", round, redrive), "\(name) \(round) \(redrive)")
                 }
             }
