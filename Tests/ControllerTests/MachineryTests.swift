@@ -32,7 +32,7 @@ import Testing
         defer { t.remove() }
         try await t.create("Channel", "a", ["type": "log"])
         let informer = Informer(
-            store: t.store, kind: "Channel", indexers: ["type": { [$0.spec?["type"]?.stringValue ?? ""] }], resyncPeriod: 0,
+            store: t.store, kind: "Channel", indexers: ["type": .one { $0.spec?["type"]?.stringValue ?? "" }], resyncPeriod: 0,
             logger: Logger(label: "test"))
         let changes = Locked<[String]>([])
         informer.addHandler { change in

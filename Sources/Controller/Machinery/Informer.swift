@@ -13,7 +13,28 @@ import Synchronization
 /// reconcilers find related objects without scanning. Handlers run on the watch loop and must
 /// be quick (they enqueue keys).
 public final class Informer: Service, Sendable {
-    public typealias IndexFunction = @Sendable (Resource) -> [String]
+    /// An object's values in one index. Most indexes give one value (a Delivery's owner, its
+    /// uid): those compare with the stored value on every event without building an array.
+    public enum IndexFunction: Sendable {
+        case one(@Sendable (Resource) -> String?)
+        case many(@Sendable (Resource) -> [String])
+
+        func values(of r: Resource) -> [String] {
+            switch self {
+            case .one(let f): return f(r).map { [$0] } ?? []
+            case .many(let f): return f(r)
+            }
+        }
+
+        func gives(_ stored: [String], for r: Resource) -> Bool {
+            switch self {
+            case .one(let f):
+                let value = f(r)
+                return value == nil ? stored.isEmpty : (stored.count == 1 && stored[0] == value)
+            case .many(let f): return f(r) == stored
+            }
+        }
+    }
 
     public enum Change: Sendable {
         case added(Resource)
@@ -88,7 +109,8 @@ public final class Informer: Service, Sendable {
 
     public let kind: String
     let store: any Store
-    let indexers: [String: IndexFunction]
+    /// By name, in name order (`indexed` lists each object's values in this order).
+    let indexers: [(name: String, function: IndexFunction)]
     let resyncPeriod: Double
     let logger: Logger
     let state = Mutex(State())
@@ -99,7 +121,7 @@ public final class Informer: Service, Sendable {
     ) {
         self.store = store
         self.kind = kind
-        self.indexers = indexers
+        self.indexers = indexers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         self.resyncPeriod = resyncPeriod
         var log = logger
         log[metadataKey: "informer"] = .string(kind)
@@ -273,7 +295,7 @@ public final class Informer: Service, Sendable {
     private typealias IndexValues = [(index: String, values: [String])]
 
     private func indexValues(of r: Resource) -> IndexValues {
-        indexers.map { name, fn in (name, fn(r)) }
+        indexers.map { (index: $0.name, values: $0.function.values(of: r)) }
     }
 
     private func index(_ r: Resource, into s: inout State) {
@@ -281,20 +303,18 @@ public final class Informer: Service, Sendable {
         insert(r.key, indexValues(of: r), into: &s)
     }
 
-    /// Most updates (a status write) keep every index value: the sets are left alone then, instead
-    /// of removing and re-inserting the key in each.
+    /// Most updates (a status write) keep every index value: the sets are left alone then, and
+    /// nothing is built to find that out.
     private func reindex(_ r: Resource, from s: inout State) {
         guard !indexers.isEmpty else { return }
         let key = r.key
-        let computed = indexValues(of: r)
-        // Both come from iterating the same `indexers`, so they list the indexes in the same order.
-        if let previous = s.indexed[key], previous.count == computed.count,
-            zip(previous, computed).allSatisfy({ $0.index == $1.index && $0.values == $1.values })
+        if let previous = s.indexed[key], previous.count == indexers.count,
+            zip(previous, indexers).allSatisfy({ $0.index == $1.name && $1.function.gives($0.values, for: r) })
         {
             return
         }
         unindex(key, from: &s)
-        insert(key, computed, into: &s)
+        insert(key, indexValues(of: r), into: &s)
     }
 
     private func insert(_ key: ObjectKey, _ computed: IndexValues, into s: inout State) {

@@ -29,25 +29,23 @@ final class Caches: Sendable {
         notifications = Informer(
             store: store, kind: "Notification",
             indexers: [
-                Index.template: { n in
-                    n.spec?["templateRef"]?["name"]?.stringValue.map { ["\(n.namespace)/\($0)"] } ?? []
-                },
-                Index.channel: { n in
+                Index.template: .one { n in n.spec?["templateRef"]?["name"]?.stringValue.map { "\(n.namespace)/\($0)" } },
+                Index.channel: .many { n in
                     (n.spec?["channels"]?.arrayValue ?? []).compactMap(\.stringValue).map { "\(n.namespace)/\($0)" }
                 },
-                Index.recipient: { n in
+                Index.recipient: .many { n in
                     (n.spec?["to"]?.arrayValue ?? []).compactMap { $0["recipientRef"]?["name"]?.stringValue }
                         .map { "\(n.namespace)/\($0)" }
                 },
-                Index.selector: { n in
-                    (n.spec?["to"]?.arrayValue ?? []).contains { $0["selector"] != nil } ? [n.namespace] : []
+                Index.selector: .one { n in
+                    (n.spec?["to"]?.arrayValue ?? []).contains { $0["selector"] != nil } ? n.namespace : nil
                 },
             ], resyncPeriod: resyncPeriod, logger: logger)
         deliveries = Informer(
             store: store, kind: "Delivery",
             indexers: [
-                Index.owner: { d in d.controllerReference(kind: "Notification").map { [$0.uid] } ?? [] },
-                Index.uid: { d in d.uid.isEmpty ? [] : [d.uid] },
+                Index.owner: .one { d in d.controllerReference(kind: "Notification")?.uid },
+                Index.uid: .one { d in d.uid.isEmpty ? nil : d.uid },
             ], resyncPeriod: resyncPeriod, logger: logger)
         templates = Informer(store: store, kind: "Template", resyncPeriod: 0, logger: logger)
         channels = Informer(store: store, kind: "Channel", resyncPeriod: 0, logger: logger)

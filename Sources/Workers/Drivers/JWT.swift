@@ -6,7 +6,7 @@ import _CryptoExtras
 /// Compact JWS (RFC 7515) for the three providers that want one: ES256 for VAPID and APNs,
 /// RS256 for Google service accounts.
 enum JWT {
-    static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
+    static func base64URL(_ bytes: some Collection<UInt8>) -> String {
         var s = Base64.encode(bytes)
         s = s.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         while s.hasSuffix("=") { s.removeLast() }

@@ -23,9 +23,13 @@ public struct StandardWebhookSigner: Sendable {
 
     public func signature(id: String, timestamp: Int, body: [UInt8]) -> String {
         var mac = keyed
-        mac.update(data: Array("\(id).\(timestamp).".utf8))
+        // "id.timestamp." is hashed in place rather than joined into a string first.
+        var id = id
+        id.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        var stamp = ".\(timestamp)."
+        stamp.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
         mac.update(data: body)
-        return "v1," + Base64.encode(Array(mac.finalize()))
+        return mac.finalize().withUnsafeBytes { Base64.encode($0, prefix: "v1,") }
     }
 
     /// The three headers for one request.
