@@ -105,7 +105,7 @@ import Testing
             Array(repeating: String(repeating: "g", count: 40), count: 6).joined(separator: "."),
         ]
         for name in names {
-            for (round, redrive) in [(0, 0), (1, 0), (12, 3), (123_456, 0), (7, 10_000)] {
+            for (round, redrive) in [(0, 0), (1, 0), (9, 9), (10, 10), (12, 3), (123_456, 0), (7, 10_000), (-3, 0), (Int.max, 1)] {
                 for recipient in ["recipient:ada", "address:{\"email\":\"a@x.io\"}", ""] {
                     let made = DeliveryName.make(
                         notification: name, recipientID: recipient, channel: "mail", round: round, redrive: redrive)

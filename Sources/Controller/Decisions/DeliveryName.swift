@@ -12,15 +12,8 @@ public enum DeliveryName {
     {
         // Written into one buffer: a plan names every pair, and joining strings cost an
         // allocation per piece.
-        var suffix: [UInt8] = [UInt8(ascii: "-")]
-        suffix.reserveCapacity(24)
-        appendHex10(pairHash(recipientID, channel), to: &suffix)
-        suffix.append(UInt8(ascii: "-"))
-        appendDecimal(round, to: &suffix)
-        if redrive > 0 {
-            suffix.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "r")])
-            appendDecimal(redrive, to: &suffix)
-        }
+        let hash = pairHash(recipientID, channel)
+        let suffixCount = 12 + digits(round) + (redrive > 0 ? 2 + digits(redrive) : 0)
         // The suffix joins the name's last dot-separated label, which DNS-1123 limits to 63 characters.
         let bytes = notification.utf8
         var head = bytes[bytes.startIndex..<bytes.startIndex]
@@ -30,31 +23,57 @@ public enum DeliveryName {
             head = bytes[...dot]
             last = bytes[bytes.index(after: dot)...]
         }
-        last = trimmed(last.prefix(max(1, 63 - suffix.count)))
+        last = trimmed(last.prefix(max(1, 63 - suffixCount)))
         let lastIsEmpty = last.isEmpty
         let lastCount = lastIsEmpty ? 1 : last.count
-        if head.count + lastCount + suffix.count > maxLength { head = bytes[bytes.startIndex..<bytes.startIndex] }
-        let total = head.count + lastCount + suffix.count
-        return String(unsafeUninitializedCapacity: total) { buffer in
+        if head.count + lastCount + suffixCount > maxLength { head = bytes[bytes.startIndex..<bytes.startIndex] }
+        return String(unsafeUninitializedCapacity: head.count + lastCount + suffixCount) { buffer in
             var i = 0
-            for b in head {
-                buffer[i] = b
+            func put(_ byte: UInt8) {
+                buffer[i] = byte
                 i += 1
             }
-            if lastIsEmpty {
-                buffer[i] = UInt8(ascii: "d")
-                i += 1
+            func putDecimal(_ value: Int) {
+                if value < 0 { put(UInt8(ascii: "-")) }
+                var v = value.magnitude
+                let end = i + digits(Int(clamping: v))
+                var at = end
+                repeat {
+                    at -= 1
+                    buffer[at] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                } while v > 0
+                i = end
             }
-            for b in last {
-                buffer[i] = b
-                i += 1
+            for b in head { put(b) }
+            if lastIsEmpty { put(UInt8(ascii: "d")) }
+            for b in last { put(b) }
+            put(UInt8(ascii: "-"))
+            var v = hash
+            for _ in 0..<10 {
+                put(HexDigits.lowercase(UInt8(truncatingIfNeeded: v)))
+                v >>= 4
             }
-            for b in suffix {
-                buffer[i] = b
-                i += 1
+            put(UInt8(ascii: "-"))
+            putDecimal(round)
+            if redrive > 0 {
+                put(UInt8(ascii: "-"))
+                put(UInt8(ascii: "r"))
+                putDecimal(redrive)
             }
             return i
         }
+    }
+
+    /// Characters of a round or redrive count written in decimal.
+    static func digits(_ value: Int) -> Int {
+        var count = value < 0 ? 2 : 1
+        var v = value.magnitude
+        while v >= 10 {
+            v /= 10
+            count += 1
+        }
+        return count
     }
 
     /// A truncated label must still end in an alphanumeric character.
@@ -80,25 +99,5 @@ public enum DeliveryName {
 
     private static func step(_ hash: UInt64, _ byte: UInt8) -> UInt64 {
         (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-    }
-
-    /// The low ten hex digits, least significant first.
-    static func appendHex10(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        for _ in 0..<10 {
-            out.append(HexDigits.lowercase(UInt8(truncatingIfNeeded: v)))
-            v >>= 4
-        }
-    }
-
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var v = value.magnitude
-        let start = out.count
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(v % 10))
-            v /= 10
-        } while v > 0
-        out[start...].reverse()
     }
 }

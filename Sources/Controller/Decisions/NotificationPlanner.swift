@@ -126,17 +126,19 @@ public struct NotificationPlanner: Sendable {
                             redrive: redrive)
                     }
                     let first = name(0)
-                    // The pair's chain: the original delivery, then each redrive that replaced it.
-                    var chain: [Resource] = []
-                    if let original = existing[first] {
-                        chain.append(original)
-                        while anyRedrive, let member = existing[name(chain.count)] { chain.append(member) }
-                    }
-                    guard !chain.isEmpty else {
+                    guard let original = existing[first] else {
                         desired.insert(first)
                         creates.append(planDelivery(name: first, target: target, channel: channel, round: round, input))
                         continue
                     }
+                    // Most pairs: one delivery, no redrive asked of it, nothing to decide.
+                    if !anyRedrive && DeliveryRedrive.pendingRequest(original) == nil {
+                        desired.insert(first)
+                        continue
+                    }
+                    // The pair's chain: the original delivery, then each redrive that replaced it.
+                    var chain = [original]
+                    while anyRedrive, let member = existing[name(chain.count)] { chain.append(member) }
                     for member in chain { desired.insert(member.name) }
                     let next = chain.count
                     for decision in RedrivePlanner.decide(chain: chain, nextName: name(next)) {

@@ -20,9 +20,12 @@ public enum DeliveryRedrive {
 
     /// Whether `delivery` carries a request the controller has not answered yet.
     public static func pendingRequest(_ delivery: Resource) -> (at: String, by: String)? {
-        let a = delivery.annotations
-        guard let at = a[requestedAtAnnotation], !at.isEmpty, a[handledAnnotation] != at else { return nil }
-        return (at, a[requestedByAnnotation].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown")
+        // Read in place: every plan asks this of every Delivery, and almost none carries a request.
+        let a = delivery.json["metadata"]?["annotations"]
+        guard let at = a?[requestedAtAnnotation]?.stringValue, !at.isEmpty, a?[handledAnnotation]?.stringValue != at else {
+            return nil
+        }
+        return (at, a?[requestedByAnnotation]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "unknown")
     }
 
     public static func isRedriven(_ delivery: Resource) -> Bool {
