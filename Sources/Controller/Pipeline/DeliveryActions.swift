@@ -75,7 +75,7 @@ struct DeliveryActions: Sendable {
     /// Carries out a transition's actions for `delivery` (as written).
     func perform(
         _ transition: DeliveryStateMachine.Transition, delivery: Resource, notification: Resource, channel: Resource?,
-        logger: Logger
+        logger: @autoclosure () -> Logger
     ) async throws {
         var publishes: [Double?: [DeliveryJob]] = [:]
         var letters: [DeadLetter] = []
@@ -101,13 +101,13 @@ struct DeliveryActions: Sendable {
                 await revert(jobs, notification: notification, channel: channel, error: error)
                 throw error
             }
-            logger.debug(
+            logger().debug(
                 "published", metadata: ["delivery": .string(delivery.name), "attempt": "\(jobs.map(\.attempt))", "tier": "\(tier ?? 0)"])
         }
         if !letters.isEmpty {
             try await publisher.deadLetter(letters)
             for letter in letters { ControllerMetrics.live.deadLettered(letter.reason) }
-            logger.notice(
+            logger().notice(
                 "dead-lettered", metadata: ["delivery": .string(delivery.name), "reason": .string(letters[0].reason)])
         }
     }

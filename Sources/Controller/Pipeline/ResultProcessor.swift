@@ -190,27 +190,38 @@ struct ResultProcessor: Sendable {
                     continue
                 }
                 ControllerMetrics.live.results(p.result.outcome.rawValue, t.ignored == nil)
-                var log = logger
-                log[metadataKey: "correlationID"] = Self.correlationID(p.result)
-                log[metadataKey: "delivery"] = .string("\(p.delivery.namespace)/\(p.delivery.name)")
+                // The result's log metadata (a dictionary and a string) is made only for a line
+                // that is written: most results write none.
+                let logger = self.logger
+                let log = { @Sendable in
+                    var log = logger
+                    log[metadataKey: "correlationID"] = Self.correlationID(p.result)
+                    log[metadataKey: "delivery"] = .string("\(p.delivery.namespace)/\(p.delivery.name)")
+                    return log
+                }
                 if let why = t.ignored {
-                    log.debug("result ignored", metadata: ["why": .string(why), "redelivered": "\(p.redelivered)"])
+                    if logger.logLevel <= .debug {
+                        log().debug("result ignored", metadata: ["why": .string(why), "redelivered": "\(p.redelivered)"])
+                    }
                     continue
                 }
-                log.debug(
-                    "result applied",
-                    metadata: ["outcome": .string(p.result.outcome.rawValue), "phase": .string(t.status.phase.rawValue)])
+                if logger.logLevel <= .debug {
+                    log().debug(
+                        "result applied",
+                        metadata: ["outcome": .string(p.result.outcome.rawValue), "phase": .string(t.status.phase.rawValue)])
+                }
                 applied.append((ObjectKey(kind: "Channel", namespace: p.delivery.namespace, name: p.channelName), p.result))
-                let followUp = { @Sendable [log] in
+                let followUp = { @Sendable in
                     if let stale = p.result.staleAddress {
-                        await markStale(stale, recipient: p.delivery.spec?["recipient"]?.stringValue, namespace: p.delivery.namespace, log)
+                        await markStale(
+                            stale, recipient: p.delivery.spec?["recipient"]?.stringValue, namespace: p.delivery.namespace, log())
                     }
                     do {
-                        try await actions.perform(t, delivery: written, notification: p.notification, channel: p.channel, logger: log)
+                        try await actions.perform(t, delivery: written, notification: p.notification, channel: p.channel, logger: log())
                     } catch {
                         // The status is recorded; a failed retry publish was taken back and is
                         // published again by the delivery's next tick, so the result itself is done.
-                        log.warning("follow-up of a result failed", metadata: ["error": "\(error)"])
+                        log().warning("follow-up of a result failed", metadata: ["error": "\(error)"])
                     }
                 }
                 // Most follow-ups (a delivery done) only record and schedule: no need for a task.

@@ -142,9 +142,17 @@ extension DeliveryTimings {
     public var json: JSON {
         [
             "startedAt": .string(DeliveryTimings.format(startedAt)), "finishedAt": .string(DeliveryTimings.format(finishedAt)),
-            "renderSeconds": .double(renderSeconds), "waitSeconds": .double(waitSeconds),
-            "sendSeconds": .double(sendSeconds), "totalSeconds": .double(totalSeconds),
+            "renderSeconds": .double(Self.microseconds(renderSeconds)), "waitSeconds": .double(Self.microseconds(waitSeconds)),
+            "sendSeconds": .double(Self.microseconds(sendSeconds)), "totalSeconds": .double(Self.microseconds(totalSeconds)),
         ]
+    }
+
+    /// Durations travel to the microsecond: a clock difference printed in full (2.0735000000000001e-05)
+    /// is too long for an inline string, so writing it and parsing it back each allocated, four
+    /// times per result, for digits no one reads.
+    static func microseconds(_ seconds: Double) -> Double {
+        guard seconds.isFinite else { return 0 }
+        return (seconds * 1e6).rounded() / 1e6
     }
 
     public init(json: JSON) throws(JobDecodingError) {
