@@ -49,12 +49,12 @@ enum Conditions {
         for d in desired {
             let previous = byType[d.type]
             let keepTime = previous?["status"]?.stringValue == d.status.rawValue
-            var o: JSONObject = [
+            // One literal: members set afterwards each grew the array past the literal's size.
+            let o: JSONObject = [
                 "type": .string(d.type), "status": .string(d.status.rawValue), "reason": .string(d.reason),
-                "observedGeneration": .int(generation),
+                "observedGeneration": .int(generation), "message": .string(d.message),
+                "lastTransitionTime": keepTime ? (previous?["lastTransitionTime"] ?? .string(stamp)) : .string(stamp),
             ]
-            o["message"] = .string(d.message)
-            o["lastTransitionTime"] = keepTime ? (previous?["lastTransitionTime"] ?? .string(stamp)) : .string(stamp)
             byType[d.type] = .object(o)
         }
         return order.compactMap { byType[$0] }

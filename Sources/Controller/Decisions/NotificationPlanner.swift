@@ -21,11 +21,13 @@ public struct PlannedDelivery: Sendable, Hashable {
         let owner = OwnerReference(
             apiVersion: notification.apiVersion, kind: "Notification", name: notification.name, uid: notification.uid,
             controller: true, blockOwnerDeletion: true)
+        // The namespace is in the literal (and taken out when empty): a member added afterwards
+        // grew the array past the literal's size, once per Delivery.
         var metadata: JSONObject = [
             "name": .string(name), "labels": [NotificationPlanner.notificationLabel: .string(notification.name)],
-            "ownerReferences": [owner.json],
+            "ownerReferences": [owner.json], "namespace": .string(notification.namespace),
         ]
-        if !notification.namespace.isEmpty { metadata["namespace"] = .string(notification.namespace) }
+        if notification.namespace.isEmpty { metadata["namespace"] = nil }
         if let resendAt { metadata["annotations"] = [NotificationPlanner.resendAnnotation: .string(resendAt)] }
         let object: JSONObject = [
             "apiVersion": .string(KindDefinition.delivery.apiVersion), "kind": "Delivery", "metadata": .object(metadata),
@@ -311,9 +313,10 @@ public struct NotificationPlanner: Sendable {
         } else {
             lookup = RecipientAddress.fromAdHoc(target.adHoc ?? .emptyObject, channelType: channel.type)
         }
+        // `address` is in the literal and set below: adding it grew the array past the literal's size.
         var deliverySpec: JSONObject = [
             "notification": .string(n.name), "recipient": .string(target.label), "channel": .string(channel.name),
-            "channelType": .string(channel.type), "round": .int(Int64(round.number)),
+            "channelType": .string(channel.type), "round": .int(Int64(round.number)), "address": .emptyObject,
         ]
         var status = DeliveryStatus(phase: .pending)
         switch lookup {
