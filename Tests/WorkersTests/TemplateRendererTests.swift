@@ -4,6 +4,16 @@ import Testing
 @testable import Workers
 
 @Suite struct TemplateRendererTests {
+    /// The digest a Delivery's status shows: SHA-256 (FIPS 180-2 test vector), lowercase hex.
+    @Test func renderedDigestIsSHA256InLowercaseHex() {
+        #expect(
+            RenderedMessage.digest(of: Array("abc".utf8))
+                == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            RenderedMessage.digest(of: [UInt8]())
+                == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     let welcome: JSON = [
         "variables": [["name": "name", "required": true], ["name": "link"]],
         "email": ["subject": "Welcome, {{name}}", "text": "Hi {{name}}, start here: {{link}}", "html": "<p>Hi {{name}}</p>"],

@@ -117,7 +117,7 @@ public struct NotificationPlanner: Sendable {
             // Without a redrive among them every chain has one member at most, and the names of
             // further members are needed only to answer a redrive request (a plan names every pair).
             let anyRedrive = input.deliveries.contains { $0.spec?["redriveOf"] != nil }
-            var desired = Set<String>()
+            var desired = Set<String>(minimumCapacity: targets.count * channels.count)
             var creates: [PlannedDelivery] = []
             var redrives: [RedrivePlanner.Decision] = []
             for target in targets {
@@ -247,16 +247,20 @@ public struct NotificationPlanner: Sendable {
             return .failure(.isFalse("Accepted", "NoChannels", "spec.channels names no Channel"))
         }
 
-        // Recipients, deduplicated, in spec order.
-        let byName = Dictionary(input.recipients.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Recipients, deduplicated, in spec order. Sized once: a plan runs on every reconcile.
+        let entries = spec["to"]?.arrayValue ?? []
+        let byName: [String: Resource] =
+            entries.contains { $0["recipientRef"] != nil }
+            ? Dictionary(input.recipients.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         var targets: [Target] = []
-        var seen = Set<String>()
+        targets.reserveCapacity(input.recipients.count)
+        var seen = Set<String>(minimumCapacity: input.recipients.count)
         var missingRecipients: [String] = []
         var emptySelectors: [Int] = []
         func add(_ t: Target) {
             if seen.insert(t.id).inserted { targets.append(t) }
         }
-        for (i, entry) in (spec["to"]?.arrayValue ?? []).enumerated() {
+        for (i, entry) in entries.enumerated() {
             if let name = entry["recipientRef"]?["name"]?.stringValue {
                 guard let r = byName[name] else {
                     missingRecipients.append(name)

@@ -30,6 +30,9 @@ public struct WebhookDriver: ChannelDriver {
 
         var request = HTTPClientRequest(url: url)
         request.method = .POST
+        // Room for the usual eight (AsyncHTTPClient adds Host and Content-Length): each growth of
+        // the header list was an allocation per webhook.
+        request.headers.reserveCapacity(10)
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "Herald")
         for (name, value) in (context.settings["headers"]?.stringMap ?? [:]).sorted(by: { $0.key < $1.key }) {

@@ -46,14 +46,20 @@ public struct RenderedMessage: Sendable, Hashable {
     public static func digest(of bytes: [UInt8]) -> String {
         var hasher = SHA256()
         hasher.update(data: bytes)
-        // Every job's message is digested: written digit by digit, not as 32 small strings joined.
-        let hex = Array("0123456789abcdef".utf8)
-        var out = Array("sha256:".utf8)
-        out.reserveCapacity(out.count + 64)
-        for byte in hasher.finalize() {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0f)])
+        // Every job's message is digested: written digit by digit into the string itself.
+        let prefix = "sha256:".utf8
+        return String(unsafeUninitializedCapacity: prefix.count + 64) { out in
+            var i = 0
+            for b in prefix {
+                out[i] = b
+                i += 1
+            }
+            for byte in hasher.finalize() {
+                out[i] = HexDigits.lowercase(byte >> 4)
+                out[i + 1] = HexDigits.lowercase(byte)
+                i += 2
+            }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
