@@ -36,14 +36,13 @@ public enum DeliveryName {
             func putDecimal(_ value: Int) {
                 if value < 0 { put(UInt8(ascii: "-")) }
                 var v = value.magnitude
-                let end = i + digits(Int(clamping: v))
-                var at = end
+                i += decimalDigits(v)
+                var at = i
                 repeat {
                     at -= 1
                     buffer[at] = UInt8(ascii: "0") + UInt8(v % 10)
                     v /= 10
                 } while v > 0
-                i = end
             }
             for b in head { put(b) }
             if lastIsEmpty { put(UInt8(ascii: "d")) }
@@ -65,10 +64,14 @@ public enum DeliveryName {
         }
     }
 
-    /// Characters of a round or redrive count written in decimal.
+    /// Characters of a round or redrive count written in decimal, its sign included.
     static func digits(_ value: Int) -> Int {
-        var count = value < 0 ? 2 : 1
-        var v = value.magnitude
+        (value < 0 ? 1 : 0) + decimalDigits(value.magnitude)
+    }
+
+    private static func decimalDigits(_ magnitude: UInt) -> Int {
+        var count = 1
+        var v = magnitude
         while v >= 10 {
             v /= 10
             count += 1

@@ -133,15 +133,15 @@ public struct NotificationPlanner: Sendable {
                         creates.append(planDelivery(name: first, target: target, channel: channel, round: round, input))
                         continue
                     }
+                    desired.insert(first)
                     // Most pairs: one delivery, no redrive asked of it, nothing to decide.
-                    if !anyRedrive && DeliveryRedrive.pendingRequest(original) == nil {
-                        desired.insert(first)
-                        continue
-                    }
+                    if !anyRedrive && DeliveryRedrive.pendingRequest(original) == nil { continue }
                     // The pair's chain: the original delivery, then each redrive that replaced it.
                     var chain = [original]
-                    while anyRedrive, let member = existing[name(chain.count)] { chain.append(member) }
-                    for member in chain { desired.insert(member.name) }
+                    while anyRedrive, let member = existing[name(chain.count)] {
+                        chain.append(member)
+                        desired.insert(member.name)
+                    }
                     let next = chain.count
                     for decision in RedrivePlanner.decide(chain: chain, nextName: name(next)) {
                         redrives.append(decision)

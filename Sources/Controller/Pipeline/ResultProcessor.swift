@@ -192,7 +192,6 @@ struct ResultProcessor: Sendable {
                 ControllerMetrics.live.results(p.result.outcome.rawValue, t.ignored == nil)
                 // The result's log metadata (a dictionary and a string) is made only for a line
                 // that is written: most results write none.
-                let logger = self.logger
                 let log = { @Sendable in
                     var log = logger
                     log[metadataKey: "correlationID"] = Self.correlationID(p.result)

@@ -21,7 +21,7 @@ public enum DeliveryRedrive {
     /// Whether `delivery` carries a request the controller has not answered yet.
     public static func pendingRequest(_ delivery: Resource) -> (at: String, by: String)? {
         // Read in place: every plan asks this of every Delivery, and almost none carries a request.
-        let a = delivery.json["metadata"]?["annotations"]
+        let a = delivery.metadata["annotations"]
         guard let at = a?[requestedAtAnnotation]?.stringValue, !at.isEmpty, a?[handledAnnotation]?.stringValue != at else {
             return nil
         }

@@ -35,7 +35,7 @@ public struct LabelSelector: Sendable, Hashable {
     /// Matches an object's labels where they are stored, without building a dictionary of them:
     /// selectors run over every object of a list, and a plan's over every Recipient it may name.
     public func matches(labelsOf object: Resource) -> Bool {
-        let labels = object.json["metadata"]?["labels"]
+        let labels = object.metadata["labels"]
         return requirements.allSatisfy { r in r.matches { labels?[$0]?.stringValue } }
     }
 
