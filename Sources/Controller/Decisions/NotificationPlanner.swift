@@ -14,6 +14,9 @@ public struct PlannedDelivery: Sendable, Hashable {
     /// Recipient locale and timezone (for the job), when known.
     public var recipientName: String?
 
+    /// Spelled once: `KindDefinition.apiVersion` joins group and version on every call.
+    static let deliveryAPIVersion = KindDefinition.delivery.apiVersion
+
     /// The Delivery object, owned by `notification`.
     public func resource(owner notification: Resource) -> Resource {
         // Built as one tree: each typed setter on a Resource rewrites its metadata again, and a
@@ -30,7 +33,7 @@ public struct PlannedDelivery: Sendable, Hashable {
         if notification.namespace.isEmpty { metadata["namespace"] = nil }
         if let resendAt { metadata["annotations"] = [NotificationPlanner.resendAnnotation: .string(resendAt)] }
         let object: JSONObject = [
-            "apiVersion": .string(KindDefinition.delivery.apiVersion), "kind": "Delivery", "metadata": .object(metadata),
+            "apiVersion": .string(Self.deliveryAPIVersion), "kind": "Delivery", "metadata": .object(metadata),
             "spec": spec, "status": status.json,
         ]
         return Resource(.object(object))

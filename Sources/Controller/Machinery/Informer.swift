@@ -158,6 +158,15 @@ public final class Informer: Service, Sendable {
         }
     }
 
+    /// One object the index maps `value` to (any, if several): for indexes with a value per object,
+    /// such as a uid, without the array `byIndex` builds.
+    public func first(byIndex index: String, _ value: String) -> Resource? {
+        state.withLock { s in
+            guard let key = s.indices[index]?[value]?.first else { return nil }
+            return s.objects[key]
+        }
+    }
+
     public var count: Int { state.withLock { $0.objects.count } }
     public var hasSynced: Bool { state.withLock { $0.synced } }
     public var seenResourceVersion: Int64 { state.withLock { $0.seenResourceVersion } }

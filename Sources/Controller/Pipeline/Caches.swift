@@ -62,7 +62,7 @@ final class Caches: Sendable {
     }
 
     func delivery(uid: String) -> Resource? {
-        deliveries.byIndex(Index.uid, uid).first
+        deliveries.first(byIndex: Index.uid, uid)
     }
 
     /// The Notification that owns `delivery`, if it is still the same object (same uid).

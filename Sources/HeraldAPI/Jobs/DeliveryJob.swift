@@ -135,8 +135,34 @@ extension DeliveryJob {
             deadline: try r.optionalTime("deadline"))
     }
 
-    /// Compact JSON bytes, keys sorted.
-    public func encoded() -> [UInt8] { json.serialized() }
+    /// Compact JSON bytes, keys sorted: the bytes of `json.serialized()`, written without
+    /// building the tree (the controller encodes every job it publishes).
+    public func encoded() -> [UInt8] {
+        var w = JSONMemberWriter(capacity: 1024)
+        w.member("attempt", int: attempt)
+        w.object("channel") { c in
+            c.member("name", string: channel.name)
+            c.member("spec", channel.spec)
+            c.member("type", string: channel.type)
+        }
+        w.member("correlationID", string: correlationID)
+        if let deadline { w.member("deadline", string: Timestamp.format(deadline)) }
+        w.member("delivery", string: delivery)
+        w.member("deliveryUID", string: deliveryUID)
+        w.member("idempotencyKey", string: idempotencyKey)
+        w.member("namespace", string: namespace)
+        w.member("notification", string: notification)
+        w.member("priority", string: priority.rawValue)
+        w.object("recipient") { r in
+            r.member("address", recipient.address)
+            if let locale = recipient.locale { r.member("locale", string: locale) }
+            if let name = recipient.name { r.member("name", string: name) }
+            if let timezone = recipient.timezone { r.member("timezone", string: timezone) }
+        }
+        w.member("template", template)
+        w.member("variables", variables)
+        return w.finish()
+    }
 
     public static func decode(_ bytes: some Collection<UInt8>) throws(JobDecodingError) -> DeliveryJob {
         let document: JSON

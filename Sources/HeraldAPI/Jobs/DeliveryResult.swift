@@ -127,7 +127,37 @@ extension DeliveryResult {
             circuit: r.object["circuit"] == nil ? .closed : try r.enumValue("circuit", CircuitState.self))
     }
 
-    public func encoded() -> [UInt8] { json.serialized() }
+    /// Compact JSON bytes, keys sorted: the bytes of `json.serialized()`, written without
+    /// building the tree (a worker encodes one per attempt).
+    public func encoded() -> [UInt8] {
+        var w = JSONMemberWriter(capacity: 512)
+        w.member("attempt", int: attempt)
+        w.member("circuit", string: circuit.rawValue)
+        w.member("code", string: code)
+        w.member("deliveryUID", string: deliveryUID)
+        w.member("message", string: message)
+        w.member("outcome", string: outcome.rawValue)
+        if let providerMessageID { w.member("providerMessageID", string: providerMessageID) }
+        if let renderedDigest { w.member("renderedDigest", string: renderedDigest) }
+        if let retryAfter { w.member("retryAfter", double: retryAfter) }
+        if let staleAddress {
+            w.object("staleAddress") { a in
+                a.member("channelType", string: staleAddress.channelType)
+                a.member("kind", string: staleAddress.kind)
+                a.member("reason", string: staleAddress.reason)
+                a.member("value", string: staleAddress.value)
+            }
+        }
+        w.object("timings") { t in
+            t.member("finishedAt", string: DeliveryTimings.format(timings.finishedAt))
+            t.member("renderSeconds", double: DeliveryTimings.microseconds(timings.renderSeconds))
+            t.member("sendSeconds", double: DeliveryTimings.microseconds(timings.sendSeconds))
+            t.member("startedAt", string: DeliveryTimings.format(timings.startedAt))
+            t.member("totalSeconds", double: DeliveryTimings.microseconds(timings.totalSeconds))
+            t.member("waitSeconds", double: DeliveryTimings.microseconds(timings.waitSeconds))
+        }
+        return w.finish()
+    }
 
     public static func decode(_ bytes: some Collection<UInt8>) throws(JobDecodingError) -> DeliveryResult {
         let document: JSON

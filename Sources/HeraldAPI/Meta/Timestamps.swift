@@ -76,7 +76,12 @@ public enum Timestamp {
 
     /// Accepts `2026-11-21T10:00:00Z`, fractional seconds and numeric offsets.
     public static func parse(_ text: String) -> Date? {
-        let s = Array(text.utf8)
+        // Read in place: copying the bytes out was an allocation per time in every result.
+        var text = text
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    private static func parse(utf8 s: UnsafeBufferPointer<UInt8>) -> Date? {
         guard s.count >= 20 else { return nil }
         func num(_ from: Int, _ len: Int) -> Int? {
             guard from + len <= s.count else { return nil }

@@ -14,8 +14,11 @@ public enum RecipientVariables {
         default: return variables  // the renderer reports the wrong type
         }
         guard o["recipient"] == nil else { return variables }
-        var r: JSONObject = [:]
-        for (key, value) in address.objectValue ?? [:] {
+        let fields = address.objectValue ?? [:]
+        var r = JSONObject()
+        // Sized once: every send merges, and each insert past the capacity grew the storage.
+        r.reserveCapacity(fields.count + 3)
+        for (key, value) in fields {
             // Structured addresses (a web-push subscription) are not text to show.
             if case .string(let s) = value, !s.isEmpty { r[key] = value }
         }
