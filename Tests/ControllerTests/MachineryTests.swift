@@ -67,6 +67,53 @@ import Testing
         #expect(changes.withLock { $0 } == ["added a", "added b", "updated b", "deleted b"])
     }
 
+    /// Index values shared by several objects, then by one, then by none; one value per object
+    /// and several, as the two kinds of index function give them.
+    @Test func indexesFollowObjectsInAndOut() async throws {
+        let t = try TestStore()
+        defer { t.remove() }
+        let informer = Informer(
+            store: t.store, kind: "Channel",
+            indexers: [
+                "type": .one { $0.spec?["type"]?.stringValue },
+                "tags": .many { $0.spec?["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [] },
+            ], resyncPeriod: 0, logger: Logger(label: "test"))
+        let run = Task { try await informer.run() }
+        defer { run.cancel() }
+        try await informer.waitUntilSynced()
+        var last: Int64 = 0
+        for (name, tags) in [("a", ["x", "y"]), ("b", ["y"]), ("c", [])] {
+            last = try await t.create("Channel", name, ["type": "log", "tags": .array(tags.map { .string($0) })]).resourceVersion
+        }
+        #expect(await informer.waitFor(resourceVersion: last))
+        func names(_ index: String, _ value: String) -> Set<String> { Set(informer.byIndex(index, value).map(\.name)) }
+        #expect(names("type", "log") == ["a", "b", "c"])
+        #expect(names("tags", "y") == ["a", "b"])
+        #expect(names("tags", "x") == ["a"])
+        #expect(informer.first(byIndex: "tags", "x")?.name == "a")
+        #expect(informer.first(byIndex: "tags", "z") == nil)
+
+        last = try await t.store.delete(ObjectKey(kind: "Channel", namespace: "default", name: "a")).object.resourceVersion
+        let moved = try await t.store.guaranteedUpdate(ObjectKey(kind: "Channel", namespace: "default", name: "c")) { r in
+            var n = r
+            n.spec?["type"] = "webhook"
+            n.spec?["tags"] = ["y"]
+            return n
+        }
+        #expect(await informer.waitFor(resourceVersion: moved.object.resourceVersion))
+        #expect(names("type", "log") == ["b"])
+        #expect(informer.first(byIndex: "type", "log")?.name == "b")
+        #expect(names("type", "webhook") == ["c"])
+        #expect(names("tags", "x").isEmpty)
+        #expect(names("tags", "y") == ["b", "c"])
+
+        last = try await t.store.delete(ObjectKey(kind: "Channel", namespace: "default", name: "b")).object.resourceVersion
+        #expect(await informer.waitFor(resourceVersion: last))
+        #expect(names("type", "log").isEmpty)
+        #expect(informer.first(byIndex: "type", "log") == nil)
+        #expect(names("tags", "y") == ["c"])
+    }
+
     /// Informers fed by one watch: each keeps its own kind, sees each object once (the one
     /// listed before the watch is not added again), and counts every kind's writes as progress.
     @Test func sharedInformersFeedEachKindFromOneWatch() async throws {

@@ -19,19 +19,86 @@ public final class Informer: Service, Sendable {
         case one(@Sendable (Resource) -> String?)
         case many(@Sendable (Resource) -> [String])
 
-        func values(of r: Resource) -> [String] {
+        func values(of r: Resource) -> IndexValues {
             switch self {
-            case .one(let f): return f(r).map { [$0] } ?? []
-            case .many(let f): return f(r)
+            case .one(let f): return f(r).map(IndexValues.one) ?? .none
+            case .many(let f): return .many(f(r))
             }
         }
 
-        func gives(_ stored: [String], for r: Resource) -> Bool {
+        func gives(_ stored: IndexValues, for r: Resource) -> Bool {
+            switch (self, stored) {
+            case (.one(let f), .one(let value)): return f(r) == value
+            case (.one(let f), .none): return f(r) == nil
+            case (.many(let f), .many(let values)): return f(r) == values
+            default: return false
+            }
+        }
+    }
+
+    /// An object's values in one index. Most indexes give an object one value (its uid, its
+    /// owner): kept without an array, which cost an allocation per object added.
+    enum IndexValues: Sendable {
+        case none
+        case one(String)
+        case many([String])
+
+        func forEach(_ body: (String) -> Void) {
             switch self {
-            case .one(let f):
-                let value = f(r)
-                return value == nil ? stored.isEmpty : (stored.count == 1 && stored[0] == value)
-            case .many(let f): return f(r) == stored
+            case .none: break
+            case .one(let value): body(value)
+            case .many(let values): values.forEach(body)
+            }
+        }
+    }
+
+    /// The objects an index value maps to. Most values (a uid) belong to one object, and a set
+    /// for each cost an allocation per object added.
+    enum IndexEntry: Sendable {
+        case one(ObjectKey)
+        case many(Set<ObjectKey>)
+
+        var first: ObjectKey? {
+            switch self {
+            case .one(let key): return key
+            case .many(let keys): return keys.first
+            }
+        }
+
+        func forEach(_ body: (ObjectKey) -> Void) {
+            switch self {
+            case .one(let key): body(key)
+            case .many(let keys): keys.forEach(body)
+            }
+        }
+
+        // Both change a set in place: `self` lets go of it first, or the set would be copied
+        // (a namespace's Notifications can be thousands).
+        mutating func insert(_ key: ObjectKey) {
+            switch self {
+            case .one(let existing):
+                if existing != key { self = .many([existing, key]) }
+            case .many(var keys):
+                self = .one(key)
+                keys.insert(key)
+                self = .many(keys)
+            }
+        }
+
+        /// False when `key` was the last.
+        mutating func remove(_ key: ObjectKey) -> Bool {
+            switch self {
+            case .one(let existing):
+                return existing != key
+            case .many(var keys):
+                self = .one(key)
+                keys.remove(key)
+                if keys.count == 1, let last = keys.first {
+                    self = .one(last)
+                } else {
+                    self = .many(keys)
+                }
+                return !keys.isEmpty
             }
         }
     }
@@ -55,10 +122,11 @@ public final class Informer: Service, Sendable {
 
     struct State {
         var objects: [ObjectKey: Resource] = [:]
-        var indices: [String: [String: Set<ObjectKey>]] = [:]
+        var indices: [String: [String: IndexEntry]] = [:]
         /// Each object's index values as computed when it was indexed, so replacing it does not
         /// evaluate the index functions on the old copy again.
-        var indexed: [ObjectKey: [(index: String, values: [String])]] = [:]
+        /// In `indexers` order.
+        var indexed: [ObjectKey: [IndexValues]] = [:]
         /// Every change up to this resourceVersion (of any kind) has been applied.
         var seenResourceVersion: Int64 = 0
         var synced = false
@@ -153,8 +221,12 @@ public final class Informer: Service, Sendable {
 
     public func byIndex(_ index: String, _ value: String) -> [Resource] {
         state.withLock { s in
-            guard let keys = s.indices[index]?[value] else { return [] }
-            return keys.compactMap { s.objects[$0] }
+            guard let entry = s.indices[index]?[value] else { return [] }
+            var found: [Resource] = []
+            entry.forEach { key in
+                if let object = s.objects[key] { found.append(object) }
+            }
+            return found
         }
     }
 
@@ -301,10 +373,8 @@ public final class Informer: Service, Sendable {
         for h in handlers { h(change) }
     }
 
-    private typealias IndexValues = [(index: String, values: [String])]
-
-    private func indexValues(of r: Resource) -> IndexValues {
-        indexers.map { (index: $0.name, values: $0.function.values(of: r)) }
+    private func indexValues(of r: Resource) -> [IndexValues] {
+        indexers.map { $0.function.values(of: r) }
     }
 
     private func index(_ r: Resource, into s: inout State) {
@@ -318,7 +388,7 @@ public final class Informer: Service, Sendable {
         guard !indexers.isEmpty else { return }
         let key = r.key
         if let previous = s.indexed[key], previous.count == indexers.count,
-            zip(previous, indexers).allSatisfy({ $0.index == $1.name && $1.function.gives($0.values, for: r) })
+            zip(previous, indexers).allSatisfy({ $1.function.gives($0, for: r) })
         {
             return
         }
@@ -326,19 +396,24 @@ public final class Informer: Service, Sendable {
         insert(key, indexValues(of: r), into: &s)
     }
 
-    private func insert(_ key: ObjectKey, _ computed: IndexValues, into s: inout State) {
-        for (name, values) in computed {
-            for value in values { s.indices[name, default: [:]][value, default: []].insert(key) }
+    private func insert(_ key: ObjectKey, _ computed: [IndexValues], into s: inout State) {
+        for (values, indexer) in zip(computed, indexers) {
+            values.forEach { value in
+                if s.indices[indexer.name]?[value] == nil {
+                    s.indices[indexer.name, default: [:]][value] = .one(key)
+                } else {
+                    s.indices[indexer.name]?[value]?.insert(key)
+                }
+            }
         }
         s.indexed[key] = computed
     }
 
     private func unindex(_ key: ObjectKey, from s: inout State) {
         guard let computed = s.indexed.removeValue(forKey: key) else { return }
-        for (name, values) in computed {
-            for value in values {
-                s.indices[name]?[value]?.remove(key)
-                if s.indices[name]?[value]?.isEmpty == true { s.indices[name]?[value] = nil }
+        for (values, indexer) in zip(computed, indexers) {
+            values.forEach { value in
+                if s.indices[indexer.name]?[value]?.remove(key) == false { s.indices[indexer.name]?[value] = nil }
             }
         }
     }
