@@ -28,5 +28,12 @@ import Testing
         #expect(other.dimensions == ["verb=get", "code=404"])
         #expect(otherLabel.label == "errors_total")
         #expect(made.withLock { $0 } == 3)
+        // Names and values are compared as given, not as one spelled-out string.
+        let split = handles("t", [("a", "b=c")], make: make)
+        let joined = handles("t", [("a=b", "c")], make: make)
+        let two = handles("t", [("a", "b"), ("c", "d")], make: make)
+        let one = handles("t", [("a", "b|c=d")], make: make)
+        #expect(split !== joined && two !== one)
+        #expect(made.withLock { $0 } == 7)
     }
 }

@@ -3,7 +3,7 @@
 /// per request, result or delivery showed up in profiles. Generic over the handle so this module
 /// needs no metrics dependency.
 public final class MetricHandles<Handle: Sendable>: Sendable {
-    private let made = Memo<String, Handle>()
+    private let made = Memo<Key, Handle>()
 
     public init() {}
 
@@ -11,17 +11,27 @@ public final class MetricHandles<Handle: Sendable>: Sendable {
     public func callAsFunction(
         _ label: String, _ dimensions: [(String, String)], make: (String, [(String, String)]) -> Handle
     ) -> Handle {
-        // Spelled into one string of the right size: joining piece by piece made a string per
-        // piece, on every delivery.
-        var key = ""
-        key.reserveCapacity(dimensions.reduce(label.utf8.count) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 })
-        key += label
-        for (name, value) in dimensions {
-            key += "|"
-            key += name
-            key += "="
-            key += value
+        made.value(for: Key(label: label, dimensions: dimensions)) { make(label, dimensions) }
+    }
+
+    /// Hashes and compares the caller's strings where they are: a key spelled into one string
+    /// cost an allocation per request, result or delivery.
+    struct Key: Hashable, Sendable {
+        let label: String
+        let dimensions: [(String, String)]
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.label == b.label && a.dimensions.count == b.dimensions.count
+                && zip(a.dimensions, b.dimensions).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         }
-        return made.value(for: key) { make(label, dimensions) }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(label)
+            hasher.combine(dimensions.count)
+            for (name, value) in dimensions {
+                hasher.combine(name)
+                hasher.combine(value)
+            }
+        }
     }
 }
