@@ -12,11 +12,17 @@ public enum WriteRules {
     /// Fields a client may set in metadata; everything else is owned by the server.
     static let userMetadata = ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"]
 
+    /// Metadata a client may not bring to a create.
+    static let serverSetOnCreate = ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"]
+
     /// Prepares a new object: server-owned metadata set, status dropped unless `keepStatus`.
     public static func prepareCreate(_ object: Resource, now: Date, uid: String, keepStatus: Bool) -> Resource {
         var r = object
         var meta = r.metadata.objectValue ?? [:]
-        for key in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
+        // Room for the members set here and the resourceVersion the store sets on commit, made
+        // with the copy: each insert past the capacity grew the members again, per object created.
+        meta.reserveCapacity(meta.count + 4)
+        for key in Self.serverSetOnCreate {
             meta[key] = nil
         }
         meta["uid"] = .string(uid)
