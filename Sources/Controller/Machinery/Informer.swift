@@ -65,6 +65,13 @@ public final class Informer: Service, Sendable {
             }
         }
 
+        var count: Int {
+            switch self {
+            case .one: return 1
+            case .many(let keys): return keys.count
+            }
+        }
+
         func forEach(_ body: (ObjectKey) -> Void) {
             switch self {
             case .one(let key): body(key)
@@ -123,9 +130,8 @@ public final class Informer: Service, Sendable {
     struct State {
         var objects: [ObjectKey: Resource] = [:]
         var indices: [String: [String: IndexEntry]] = [:]
-        /// Each object's index values as computed when it was indexed, so replacing it does not
-        /// evaluate the index functions on the old copy again.
-        /// In `indexers` order.
+        /// Each object's index values (in `indexers` order) as computed when it was indexed, so
+        /// replacing it does not evaluate the index functions on the old copy again.
         var indexed: [ObjectKey: [IndexValues]] = [:]
         /// Every change up to this resourceVersion (of any kind) has been applied.
         var seenResourceVersion: Int64 = 0
@@ -223,6 +229,7 @@ public final class Informer: Service, Sendable {
         state.withLock { s in
             guard let entry = s.indices[index]?[value] else { return [] }
             var found: [Resource] = []
+            found.reserveCapacity(entry.count)
             entry.forEach { key in
                 if let object = s.objects[key] { found.append(object) }
             }
