@@ -131,12 +131,11 @@ public struct NotificationPlanner: Sendable {
                             redrive: redrive)
                     }
                     let first = name(0)
+                    desired.insert(first)
                     guard let original = existing[first] else {
-                        desired.insert(first)
                         creates.append(planDelivery(name: first, target: target, channel: channel, round: round, input))
                         continue
                     }
-                    desired.insert(first)
                     // Most pairs: one delivery, no redrive asked of it, nothing to decide.
                     if !anyRedrive && DeliveryRedrive.pendingRequest(original) == nil { continue }
                     // The pair's chain: the original delivery, then each redrive that replaced it.
@@ -145,14 +144,13 @@ public struct NotificationPlanner: Sendable {
                         chain.append(member)
                         desired.insert(member.name)
                     }
-                    let next = chain.count
-                    for decision in RedrivePlanner.decide(chain: chain, nextName: name(next)) {
+                    for decision in RedrivePlanner.decide(chain: chain, nextName: name(chain.count)) {
                         redrives.append(decision)
-                        guard case .redrive = decision else { continue }
-                        let replacement = name(next)
+                        // The decision carries the replacement's name: it is not made again.
+                        guard case .redrive(let step) = decision, case .redriven(let replacement) = step.outcome else { continue }
                         desired.insert(replacement)
                         var planned = planDelivery(name: replacement, target: target, channel: channel, round: round, input)
-                        planned.spec["redriveOf"] = .string(decision.step.delivery)
+                        planned.spec["redriveOf"] = .string(step.delivery)
                         creates.append(planned)
                     }
                 }

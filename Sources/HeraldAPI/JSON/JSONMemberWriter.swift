@@ -4,7 +4,7 @@
 /// order, so the bytes are exactly what `JSON.serialized()` writes for the same document; each
 /// caller has a test comparing the two.
 struct JSONMemberWriter {
-    private(set) var bytes: [UInt8]
+    private var bytes: [UInt8]
     private var first = true
 
     init(capacity: Int) {
